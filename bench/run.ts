@@ -1,0 +1,41 @@
+/**
+ * `npm run bench`: deploys on the in-process Hardhat network, performs each measured operation, prints a
+ * table and writes bench/results.json as {"gas": {"<operation>": gasUsed}, ...} (SPEC §13). It reports; it
+ * never fails on a number.
+ */
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import hre from "hardhat";
+import { formatTable, measure, type GasResult } from "./harness";
+import { governanceMeasurements } from "./governance";
+
+async function main(): Promise<void> {
+  if (hre.network.name !== "hardhat") throw new Error("bench: run it on the in-process hardhat network");
+  const suites = [governanceMeasurements];
+  const results: GasResult[] = [];
+  for (const suite of suites) {
+    for (const m of await suite()) results.push(await measure(m));
+  }
+
+  console.log(formatTable(results));
+  const solidity = hre.config.solidity.compilers[0];
+  const out = {
+    gas: Object.fromEntries(results.map((r) => [r.name, Number(r.gasUsed)])),
+    budgets: Object.fromEntries(results.filter((r) => r.budget !== undefined).map((r) => [r.name, Number(r.budget)])),
+    meta: {
+      network: hre.network.name,
+      solc: solidity.version,
+      optimizer: solidity.settings.optimizer,
+      evmVersion: solidity.settings.evmVersion,
+      note: "gasUsed of each transaction receipt, 21,000 base included",
+    },
+  };
+  const file = path.join(__dirname, "results.json");
+  writeFileSync(file, JSON.stringify(out, null, 2) + "\n");
+  console.log(`\nwrote ${path.relative(process.cwd(), file)}`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});
