@@ -23,18 +23,18 @@ export async function checkFoundation(foundation: Foundation, expected: Expected
     EXECUTOR_ROLE: await timelock.EXECUTOR_ROLE(),
     CANCELLER_ROLE: await timelock.CANCELLER_ROLE(),
   };
-  const expectRole = async (label: string, who: string, held: boolean, want: boolean) => {
+  const expectRole = (label: string, who: string, held: boolean, want: boolean) => {
     if (held !== want) problems.push(`${label}: ${who} ${want ? "lacks" : "holds"} it`);
   };
 
   // The deployer holds nothing.
   for (const [name, role] of Object.entries(roles)) {
-    await expectRole(`timelock ${name}`, expected.deployer, await timelock.hasRole(role, expected.deployer), false);
+    expectRole(`timelock ${name}`, expected.deployer, await timelock.hasRole(role, expected.deployer), false);
   }
   const [deployerIsAdmin] = await accessManager.hasRole(adminRole, expected.deployer);
-  await expectRole("access manager ADMIN_ROLE", expected.deployer, deployerIsAdmin, false);
+  expectRole("access manager ADMIN_ROLE", expected.deployer, deployerIsAdmin, false);
   const [deployerIsGuardian] = await accessManager.hasRole(guardianRole, expected.deployer);
-  await expectRole(
+  expectRole(
     "access manager GUARDIAN_ROLE",
     expected.deployer,
     deployerIsGuardian,
@@ -42,17 +42,17 @@ export async function checkFoundation(foundation: Foundation, expected: Expected
   );
 
   // The timelock administers itself and the access manager; nobody may execute without the role.
-  await expectRole(
+  expectRole(
     "timelock DEFAULT_ADMIN_ROLE",
     "the timelock",
     await timelock.hasRole(roles.DEFAULT_ADMIN_ROLE, timelockAddress),
     true,
   );
   const [timelockIsAdmin, adminDelay] = await accessManager.hasRole(adminRole, timelockAddress);
-  await expectRole("access manager ADMIN_ROLE", "the timelock", timelockIsAdmin, true);
+  expectRole("access manager ADMIN_ROLE", "the timelock", timelockIsAdmin, true);
   if (adminDelay !== 0n)
     problems.push(`access manager ADMIN_ROLE: the timelock has an execution delay of ${adminDelay}`);
-  await expectRole(
+  expectRole(
     "timelock EXECUTOR_ROLE",
     "address(0) (open execution)",
     await timelock.hasRole(roles.EXECUTOR_ROLE, "0x0000000000000000000000000000000000000000"),
@@ -63,22 +63,22 @@ export async function checkFoundation(foundation: Foundation, expected: Expected
   const proposers = [...expected.governors, ...(governor ? [await governor.getAddress()] : [])];
   for (const who of proposers) {
     for (const name of ["PROPOSER_ROLE", "EXECUTOR_ROLE", "CANCELLER_ROLE"] as const) {
-      await expectRole(`timelock ${name}`, who, await timelock.hasRole(roles[name], who), true);
+      expectRole(`timelock ${name}`, who, await timelock.hasRole(roles[name], who), true);
     }
   }
-  await expectRole(
+  expectRole(
     "timelock CANCELLER_ROLE",
     "the guardian",
     await timelock.hasRole(roles.CANCELLER_ROLE, expected.guardian),
     true,
   );
   for (const name of ["DEFAULT_ADMIN_ROLE", "PROPOSER_ROLE", "EXECUTOR_ROLE"] as const) {
-    await expectRole(`timelock ${name}`, "the guardian", await timelock.hasRole(roles[name], expected.guardian), false);
+    expectRole(`timelock ${name}`, "the guardian", await timelock.hasRole(roles[name], expected.guardian), false);
   }
   const [guardianIsGuardian] = await accessManager.hasRole(guardianRole, expected.guardian);
-  await expectRole("access manager GUARDIAN_ROLE", "the guardian", guardianIsGuardian, true);
+  expectRole("access manager GUARDIAN_ROLE", "the guardian", guardianIsGuardian, true);
   const [guardianIsAdmin] = await accessManager.hasRole(adminRole, expected.guardian);
-  await expectRole("access manager ADMIN_ROLE", "the guardian", guardianIsAdmin, false);
+  expectRole("access manager ADMIN_ROLE", "the guardian", guardianIsAdmin, false);
 
   const delay = await timelock.getMinDelay();
   if (delay !== expected.timelockDelay) problems.push(`timelock delay is ${delay}, expected ${expected.timelockDelay}`);

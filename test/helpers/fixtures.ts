@@ -8,6 +8,7 @@ import {
   handOverToTimelock,
   setGuardianFunctions,
 } from "../../deploy/foundation";
+import { checkFoundation } from "../../deploy/checks";
 import { MockRiskModule__factory } from "../../typechain-types";
 
 export const ETH = ethers.encodeBytes32String("ETH-USD");
@@ -56,4 +57,14 @@ export async function tokenGovernanceFixture() {
     bob,
     carol,
   };
+}
+
+/** The post-deploy check of a fixture: the list of wiring problems, empty when all is well. */
+export function fixtureProblems(f: Awaited<ReturnType<typeof foundationFixture | typeof tokenGovernanceFixture>>) {
+  return checkFoundation(f, {
+    deployer: f.deployer.address,
+    governors: [f.governor.address],
+    guardian: f.guardian.address,
+    timelockDelay: f.config.timelockDelay,
+  });
 }

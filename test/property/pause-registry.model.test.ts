@@ -94,6 +94,17 @@ type Cmd = fc.AsyncCommand<RegistryModel, Real>;
 
 /** A registry transaction: predicted by the model, sent in a block stamped one second later, then checked. */
 abstract class RegistryCall implements Cmd {
+  constructor(
+    readonly scope: string,
+    readonly actions = 0n,
+  ) {}
+  /** The registry function this command calls. */
+  abstract readonly fn: string;
+  toString(): string {
+    return this.fn === "recordExpiry"
+      ? `${this.fn}(${label(this.scope)})`
+      : `${this.fn}(${label(this.scope)}, ${this.actions})`;
+  }
   check(): boolean {
     return true;
   }
@@ -120,12 +131,7 @@ function invalid(actions: bigint): boolean {
 }
 
 class GuardianPause extends RegistryCall {
-  constructor(
-    readonly scope: string,
-    readonly actions: bigint,
-  ) {
-    super();
-  }
+  readonly fn = "pause";
   predict(m: RegistryModel) {
     if (invalid(this.actions)) return "PauseRegistryInvalidActions";
     if ((this.actions & DERISKING) !== 0n) return "PauseRegistryGuardianCannotPause";
@@ -141,16 +147,10 @@ class GuardianPause extends RegistryCall {
     s.guardianMask |= this.actions & ~s.confirmedMask;
     s.guardianUntil = m.now + MAX_GUARDIAN_PAUSE;
   }
-  toString = () => `pause(${label(this.scope)}, ${this.actions})`;
 }
 
 class Confirm extends RegistryCall {
-  constructor(
-    readonly scope: string,
-    readonly actions: bigint,
-  ) {
-    super();
-  }
+  readonly fn = "confirmPause";
   predict(m: RegistryModel) {
     if (invalid(this.actions)) return "PauseRegistryInvalidActions";
     if ((this.actions & ~m.scope(this.scope).confirmedMask) === 0n) return "PauseRegistryAlreadyPaused";
@@ -165,16 +165,10 @@ class Confirm extends RegistryCall {
     s.confirmedMask |= this.actions;
     s.guardianMask &= ~this.actions;
   }
-  toString = () => `confirmPause(${label(this.scope)}, ${this.actions})`;
 }
 
 class Unpause extends RegistryCall {
-  constructor(
-    readonly scope: string,
-    readonly actions: bigint,
-  ) {
-    super();
-  }
+  readonly fn = "unpause";
   predict(m: RegistryModel) {
     if (invalid(this.actions)) return "PauseRegistryInvalidActions";
     if ((this.actions & m.active(m.scope(this.scope))) === 0n) return "PauseRegistryNotPaused";
@@ -191,13 +185,10 @@ class Unpause extends RegistryCall {
     s.guardianMask &= ~cleared;
     s.resumedAt = m.now;
   }
-  toString = () => `unpause(${label(this.scope)}, ${this.actions})`;
 }
 
 class RecordExpiry extends RegistryCall {
-  constructor(readonly scope: string) {
-    super();
-  }
+  readonly fn = "recordExpiry";
   predict(m: RegistryModel) {
     return m.lapsedAt(m.scope(this.scope)) === 0n ? "PauseRegistryNothingExpired" : null;
   }
@@ -207,7 +198,6 @@ class RecordExpiry extends RegistryCall {
   apply(m: RegistryModel) {
     m.settleLapse(m.scope(this.scope));
   }
-  toString = () => `recordExpiry(${label(this.scope)})`;
 }
 
 class Advance implements Cmd {

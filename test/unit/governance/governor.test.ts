@@ -2,8 +2,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { DAY } from "../../../deploy/foundation";
-import { checkFoundation } from "../../../deploy/checks";
-import { tokenGovernanceFixture, GLOBAL, key } from "../../helpers/fixtures";
+import { fixtureProblems, tokenGovernanceFixture, GLOBAL, key } from "../../helpers/fixtures";
 
 const FOR = 1;
 
@@ -62,14 +61,7 @@ describe("BulwarkGovernor (GOV-6)", function () {
   });
 
   it("GOV-6: with token governance the deployer still holds nothing and the Governor proposes", async function () {
-    const f = await loadFixture(tokenGovernanceFixture);
-    const problems = await checkFoundation(f, {
-      deployer: f.deployer.address,
-      governors: [f.governor.address],
-      guardian: f.guardian.address,
-      timelockDelay: f.config.timelockDelay,
-    });
-    expect(problems).to.deep.equal([]);
+    expect(await fixtureProblems(await loadFixture(tokenGovernanceFixture))).to.deep.equal([]);
   });
 
   it("GOV-6: the token's clock is the timestamp", async function () {
