@@ -13,7 +13,7 @@ export interface ExpectedRoles {
 
 export async function checkFoundation(foundation: Foundation, expected: ExpectedRoles): Promise<string[]> {
   const problems: string[] = [];
-  const { timelock, accessManager, pauseRegistry, governor } = foundation;
+  const { timelock, accessManager, pauseRegistry, tokenGovernor } = foundation;
   const timelockAddress = await timelock.getAddress();
   const managerAddress = await accessManager.getAddress();
   const [adminRole, guardianRole] = [await accessManager.ADMIN_ROLE(), await accessManager.GUARDIAN_ROLE()];
@@ -60,7 +60,7 @@ export async function checkFoundation(foundation: Foundation, expected: Expected
   );
 
   // Governors propose, execute and cancel; the guardian only cancels (and pauses through the manager).
-  const proposers = [...expected.governors, ...(governor ? [await governor.getAddress()] : [])];
+  const proposers = [...expected.governors, ...(tokenGovernor ? [await tokenGovernor.getAddress()] : [])];
   for (const who of proposers) {
     for (const name of ["PROPOSER_ROLE", "EXECUTOR_ROLE", "CANCELLER_ROLE"] as const) {
       expectRole(`timelock ${name}`, who, await timelock.hasRole(roles[name], who), true);

@@ -50,7 +50,7 @@ export interface Foundation {
   accessManager: BulwarkAccessManager;
   pauseRegistry: PauseRegistry;
   token?: BulwarkToken;
-  governor?: BulwarkGovernor;
+  tokenGovernor?: BulwarkGovernor;
 }
 
 export const DAY = 24n * 60n * 60n;
@@ -88,11 +88,11 @@ export async function deployFoundation(deployer: Signer, config: FoundationConfi
   await mined(timelock.grantRole(await timelock.CANCELLER_ROLE(), config.guardian));
 
   let token: BulwarkToken | undefined;
-  let governor: BulwarkGovernor | undefined;
+  let tokenGovernor: BulwarkGovernor | undefined;
   if (config.tokenGovernance) {
     const t = config.tokenGovernance;
     token = await new BulwarkToken__factory(deployer).deploy(t.holder, t.supply);
-    governor = await new BulwarkGovernor__factory(deployer).deploy(
+    tokenGovernor = await new BulwarkGovernor__factory(deployer).deploy(
       await token.getAddress(),
       await timelock.getAddress(),
       t.votingDelay,
@@ -100,7 +100,7 @@ export async function deployFoundation(deployer: Signer, config: FoundationConfi
       t.proposalThreshold,
       t.quorumPercent,
     );
-    const governorAddress = await governor.getAddress();
+    const governorAddress = await tokenGovernor.getAddress();
     for (const role of [
       await timelock.PROPOSER_ROLE(),
       await timelock.EXECUTOR_ROLE(),
@@ -118,7 +118,7 @@ export async function deployFoundation(deployer: Signer, config: FoundationConfi
 
   const pauseRegistry = await new PauseRegistry__factory(deployer).deploy(await accessManager.getAddress());
   await pauseRegistry.waitForDeployment();
-  const foundation: Foundation = { timelock, accessManager, pauseRegistry, token, governor };
+  const foundation: Foundation = { timelock, accessManager, pauseRegistry, token, tokenGovernor };
   await setGuardianFunctions(foundation, pauseRegistry, GUARDIAN_FUNCTIONS.pauseRegistry);
   return foundation;
 }

@@ -48,7 +48,7 @@ export async function tokenGovernanceFixture() {
   return {
     ...foundation,
     token: foundation.token!,
-    governorContract: foundation.governor!,
+    governorContract: foundation.tokenGovernor!,
     config,
     deployer,
     governor,

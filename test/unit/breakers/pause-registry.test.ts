@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import type { Interface } from "ethers";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { DAY, HOUR } from "../../../deploy/foundation";
 import { foundationFixture, ETH, BTC, GLOBAL, key } from "../../helpers/fixtures";
@@ -11,7 +12,7 @@ describe("PauseRegistry (CB-1, CB-2, CB-3, CB-7)", function () {
     fn: "confirmPause" | "unpause" | "setParameter",
     args: unknown[],
   ) {
-    const data = f.pauseRegistry.interface.encodeFunctionData(fn, args as never);
+    const data = (f.pauseRegistry.interface as Interface).encodeFunctionData(fn, args);
     return govern(f.timelock, f.governor, [{ target: await f.pauseRegistry.getAddress(), data }]);
   }
 

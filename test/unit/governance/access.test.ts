@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import type { BaseContract, FunctionFragment, ParamType } from "ethers";
+import type { BaseContract, FunctionFragment, Interface, ParamType } from "ethers";
 import { checkFoundation } from "../../../deploy/checks";
 import { deployFoundation, devConfig } from "../../../deploy/foundation";
 import { fixtureProblems, foundationFixture, ETH, key } from "../../helpers/fixtures";
@@ -72,7 +72,7 @@ describe("Access layer (GOV-1, GOV-4)", function () {
       for (const fn of mutatingFunctions(module)) {
         if (PERMISSIONLESS.has(fn.format("sighash"))) continue;
         const args = fn.inputs.map(sampleArg);
-        const data = module.interface.encodeFunctionData(fn, args);
+        const data = (module.interface as Interface).encodeFunctionData(fn, args);
         await expect(bob.sendTransaction({ to: await module.getAddress(), data }), fn.format("sighash"))
           .to.be.revertedWithCustomError(module, "AccessManagedUnauthorized")
           .withArgs(bob.address);

@@ -17,11 +17,11 @@ describe("BulwarkGovernor (GOV-6)", function () {
       7200n,
     ]);
     const description = "Lengthen the liquidation grace period to 2 h";
-    const proposal = [[target], [0n], [data], description] as const;
     const descriptionHash = ethers.id(description);
-    await f.governorContract.connect(f.alice).propose(...proposal);
+    await f.governorContract.connect(f.alice).propose([target], [0n], [data], description);
     const id = await f.governorContract.hashProposal([target], [0n], [data], descriptionHash);
-    return { ...f, proposal, id, args: [[target], [0n], [data], descriptionHash] as const };
+    const args: [string[], bigint[], string[], string] = [[target], [0n], [data], descriptionHash];
+    return { ...f, id, args };
   }
 
   it("GOV-6: a proposal passes by token vote, queues in the timelock and executes after its delay", async function () {
