@@ -8,10 +8,11 @@ import path from "node:path";
 import hre from "hardhat";
 import { formatTable, measure, type GasResult } from "./harness";
 import { governanceMeasurements } from "./governance";
+import { oracleMeasurements } from "./oracle";
 
 async function main(): Promise<void> {
   if (hre.network.name !== "hardhat") throw new Error("bench: run it on the in-process hardhat network");
-  const suites = [governanceMeasurements];
+  const suites = [governanceMeasurements, oracleMeasurements];
   const results: GasResult[] = [];
   for (const suite of suites) {
     for (const m of await suite()) results.push(await measure(m));

@@ -60,6 +60,7 @@ export const HOUR = 60n * 60n;
 export const GUARDIAN_FUNCTIONS = {
   pauseRegistry: ["pause", "tightenParameter"],
   boundedParameters: ["tightenParameter"],
+  priceAggregator: ["tightenParameter", "removeSource"],
 } as const;
 
 /** Defaults for the in-process network and the devnet: short delay, standard expiry. */
@@ -143,12 +144,17 @@ export async function setGuardianFunctions(
   );
 }
 
-/** Gives the access manager's admin role to the timelock and renounces every role the deployer held (GOV-1). */
+/**
+ * Gives the access manager's admin role to the timelock and renounces every role the deployer held (GOV-1). The
+ * timelock also gets the guardian role, so that governance can do whatever the guardian can (remove a source,
+ * tighten), only slower; the guardian never gets anything of governance's.
+ */
 export async function handOverToTimelock(foundation: Foundation, deployer: Signer): Promise<void> {
   const { accessManager, timelock } = foundation;
   const deployerAddress = await deployer.getAddress();
   const adminRole = await accessManager.ADMIN_ROLE();
   await mined(accessManager.grantRole(adminRole, await timelock.getAddress(), 0));
+  await mined(accessManager.grantRole(await accessManager.GUARDIAN_ROLE(), await timelock.getAddress(), 0));
   await mined(accessManager.renounceRole(adminRole, deployerAddress));
   await mined(timelock.renounceRole(await timelock.DEFAULT_ADMIN_ROLE(), deployerAddress));
 }

@@ -55,6 +55,12 @@ abstract contract BoundedParameters is AccessManaged, IBoundedParameters {
     /// @dev Stores `value` (already checked against the bounds) as `key` in `scope`.
     function _writeParameter(bytes32 scope, bytes32 key, uint256 value) internal virtual;
 
+    /// @dev For modules that take a parameter's initial value outside `setParameter` (listing a market, adding a
+    /// source): the same bounds apply.
+    function _requireInBounds(bytes32 key, uint256 value) internal pure {
+        _checkBounds(key, value, _knownSpec(key));
+    }
+
     function _knownSpec(bytes32 key) private pure returns (ParameterSpec memory spec) {
         spec = _parameterSpec(key);
         if (spec.max == 0) revert ParameterUnknown(key);

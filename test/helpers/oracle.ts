@@ -1,0 +1,122 @@
+/** The oracle as deployed on an L2: three ETH-USD sources of three kinds of feed, a sequencer feed, governance. */
+import { ethers } from "hardhat";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
+import { deployFoundation, devConfig, handOverToTimelock, HOUR } from "../../deploy/foundation";
+import { deployAggregator, deployChainlinkAdapter, deployPythAdapter, listOracleMarket } from "../../deploy/oracle";
+import {
+  MockFeedProxy__factory,
+  MockPyth,
+  MockPyth__factory,
+  MockV3Aggregator,
+  MockV3Aggregator__factory,
+} from "../../typechain-types";
+import { ETH } from "./fixtures";
+
+export const WAD = 10n ** 18n;
+export const PYTH_ETH = ethers.id("Crypto.ETH/USD");
+export const PYTH_FEE = 1n;
+export const PYTH_EXPO = -8;
+export const ETH_CONFIG = {
+  market: ETH,
+  minPrice: 100n * WAD,
+  maxPrice: 100_000n * WAD,
+  minSources: 2n,
+  maxDeviationBps: 200n,
+  maxJumpBps: 1_000n,
+  recoveryReads: 3n,
+};
+export const CHAINLINK_STALENESS = HOUR;
+export const PYTH_STALENESS = 120n;
+
+/** Pyth update data for one price, as Hermes would serve it, wrapped for `IPriceSource.update`. */
+export async function pythUpdate(pyth: MockPyth, usd: bigint, opts: { conf?: bigint; publishTime?: bigint } = {}) {
+  const publishTime = opts.publishTime ?? BigInt(await time.latest());
+  const price = usd * 10n ** 8n;
+  const conf = opts.conf ?? price / 1000n; // 0.1 %
+  const vaa = await pyth.createPriceFeedUpdateData(PYTH_ETH, price, conf, PYTH_EXPO, price, conf, publishTime, 0);
+  return ethers.AbiCoder.defaultAbiCoder().encode(["bytes[]"], [[vaa]]);
+}
+
+/** Sets a Chainlink-type mock feed (of any decimals) to `usd`, stamped now. */
+export async function setFeed(feed: MockV3Aggregator, usd: bigint) {
+  const decimals = await feed.decimals();
+  await feed.updateAnswer(usd * 10n ** decimals);
+}
+
+export async function oracleFixture() {
+  const [deployer, governor, guardian, alice, bob] = await ethers.getSigners();
+  const foundation = await deployFoundation(deployer, devConfig([governor.address], guardian.address));
+
+  // The L2 sequencer has been up for two hours.
+  const sequencer = await new MockV3Aggregator__factory(deployer).deploy(0, 0);
+  const now = BigInt(await time.latest());
+  await sequencer.updateRoundData(1, 0, now, now - 2n * HOUR);
+  const aggregator = await deployAggregator(foundation, deployer, await sequencer.getAddress());
+
+  // Source 0: an 8-decimal Chainlink feed behind a proxy (so it can be re-pointed, broken or made expensive).
+  const feed8 = await new MockV3Aggregator__factory(deployer).deploy(8, 3_000n * 10n ** 8n);
+  const proxy = await new MockFeedProxy__factory(deployer).deploy(await feed8.getAddress());
+  const chainlink8 = await deployChainlinkAdapter(deployer, await proxy.getAddress(), {
+    minAnswer: 1n * 10n ** 8n,
+    maxAnswer: 1_000_000n * 10n ** 8n,
+  });
+  // Source 1: an 18-decimal push feed (RedStone-style).
+  const feed18 = await new MockV3Aggregator__factory(deployer).deploy(18, 3_000n * WAD);
+  const chainlink18 = await deployChainlinkAdapter(deployer, await feed18.getAddress());
+  // Source 2: Pyth.
+  const pyth = await new MockPyth__factory(deployer).deploy(60, PYTH_FEE);
+  await pyth.updatePriceFeeds([await pythVaa(pyth, 3_000n)], { value: PYTH_FEE });
+  const pythAdapter = await deployPythAdapter(foundation, deployer, await pyth.getAddress(), PYTH_ETH, 100n);
+
+  await listOracleMarket(aggregator, {
+    ...ETH_CONFIG,
+    sources: [
+      { source: await chainlink8.getAddress(), maxStaleness: CHAINLINK_STALENESS },
+      { source: await chainlink18.getAddress(), maxStaleness: CHAINLINK_STALENESS },
+      { source: await pythAdapter.getAddress(), maxStaleness: PYTH_STALENESS },
+    ],
+  });
+  await handOverToTimelock(foundation, deployer);
+  await aggregator.poke(ETH);
+
+  /** Moves every source to `usd` in this block's time. */
+  async function setAll(usd: bigint) {
+    await feed8.updateAnswer(usd * 10n ** 8n);
+    await feed18.updateAnswer(usd * WAD);
+    await pythAdapter.update(await pythUpdate(pyth, usd), { value: PYTH_FEE });
+  }
+
+  return {
+    ...foundation,
+    aggregator,
+    sequencer,
+    feed8,
+    proxy,
+    feed18,
+    pyth,
+    chainlink8,
+    chainlink18,
+    pythAdapter,
+    setAll,
+    deployer,
+    governor,
+    guardian,
+    alice,
+    bob,
+  };
+}
+
+async function pythVaa(pyth: MockPyth, usd: bigint) {
+  const publishTime = BigInt(await time.latest());
+  const price = usd * 10n ** 8n;
+  return pyth.createPriceFeedUpdateData(
+    PYTH_ETH,
+    price,
+    price / 1000n,
+    PYTH_EXPO,
+    price,
+    price / 1000n,
+    publishTime,
+    0,
+  );
+}
