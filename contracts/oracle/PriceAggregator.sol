@@ -3,7 +3,7 @@ pragma solidity 0.8.28;
 
 import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
 import {Address} from "@openzeppelin/contracts/utils/Address.sol";
-import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {IPriceAggregator} from "../interfaces/IPriceAggregator.sol";
 import {IPriceSource} from "../interfaces/IPriceSource.sol";
 import {BoundedParameters} from "../governance/BoundedParameters.sol";
@@ -25,7 +25,7 @@ import {BoundedParameters} from "../governance/BoundedParameters.sol";
 /// a confirmation, but only if it carries new information (the newest valid source timestamp advanced), so
 /// repeated reads of the same reports cannot confirm a jump. After `recoveryReads` confirmations the candidate
 /// becomes the price; a median back near the last good price unfreezes at once; governance may reset.
-contract PriceAggregator is IPriceAggregator, BoundedParameters, ReentrancyGuardTransient {
+contract PriceAggregator is IPriceAggregator, BoundedParameters, ReentrancyGuard {
     bytes32 public constant MIN_PRICE = "minPrice";
     bytes32 public constant MAX_PRICE = "maxPrice";
     bytes32 public constant MIN_SOURCES = "minSources";
@@ -387,8 +387,11 @@ contract PriceAggregator is IPriceAggregator, BoundedParameters, ReentrancyGuard
         uint256 gasBefore = gasleft();
         try slot.source.observe() returns (uint256 p, uint256 t, IPriceSource.Status s) {
             (price, updatedAt, st) = (p, t, s);
-        } catch {
-            if (gasleft() <= gasBefore / 64) revert PriceAggregatorInsufficientGas();
+        } catch (bytes memory failure) {
+            // Starved here, or starved one level down (the adapter says so): revert rather than report a failure.
+            if (gasleft() <= gasBefore / 64 || bytes4(failure) == IPriceSource.PriceSourceInsufficientGas.selector) {
+                revert PriceAggregatorInsufficientGas();
+            }
             return (0, 0, IPriceSource.Status.CallFailed);
         }
         if (st != IPriceSource.Status.Valid) return (0, updatedAt, st);

@@ -13,6 +13,38 @@ import {
 import { ETH } from "./fixtures";
 
 export const WAD = 10n ** 18n;
+
+/** `IPriceSource.Status`. */
+export enum S {
+  Valid,
+  CallFailed,
+  NonPositive,
+  NoTimestamp,
+  FutureTimestamp,
+  AtFeedBound,
+  DecimalsChanged,
+  ConfidenceTooWide,
+  Stale,
+  OutOfBand,
+}
+
+/** `IPriceAggregator.State` and `FreezeReason`. */
+export enum OracleState {
+  Active,
+  Frozen,
+}
+export enum Reason {
+  None,
+  SequencerDown,
+  SequencerGrace,
+  NoQuorum,
+  Divergence,
+  Jump,
+}
+export enum Bias {
+  Low,
+  High,
+}
 export const PYTH_ETH = ethers.id("Crypto.ETH/USD");
 export const PYTH_FEE = 1n;
 export const PYTH_EXPO = -8;
