@@ -17,14 +17,20 @@ contract PauseRegistry is IPauseRegistry, BoundedParameters {
     uint256 public constant ALL_ACTIONS = (1 << (uint256(type(Action).max) + 1)) - 1;
     /// @notice The de-risking actions, which only governance may pause (never the guardian).
     uint256 public constant DERISKING_ACTIONS = (1 << uint256(Action.Reduce)) | (1 << uint256(Action.Close));
+    /// @notice The actions a trader needs to defend a position (add margin, reduce, close) and liquidation itself:
+    /// resuming any of them starts the liquidation grace period; the others (opening, options, settling) do not.
+    uint256 public constant GRACE_ACTIONS =
+        DERISKING_ACTIONS | (1 << uint256(Action.Deposit)) | (1 << uint256(Action.Liquidate));
+    uint256 private constant LIQUIDATE = 1 << uint256(Action.Liquidate);
 
-    /// @notice How long a guardian pause lasts unless governance confirms it. Bounds 1 h – 7 days.
+    /// @notice How long a guardian pause lasts unless governance confirms it. Bounds 3 – 14 days: never shorter
+    /// than a 48 h timelock delay plus a day to schedule the confirmation.
     bytes32 public constant MAX_GUARDIAN_PAUSE = "maxGuardianPause";
     /// @notice How long liquidations wait after an unpause. Bounds 0 – 4 h.
     bytes32 public constant LIQUIDATION_GRACE_PERIOD = "liquidationGracePeriod";
 
-    uint256 private constant MIN_GUARDIAN_PAUSE = 1 hours;
-    uint256 private constant MAX_GUARDIAN_PAUSE_BOUND = 7 days;
+    uint256 private constant MIN_GUARDIAN_PAUSE = 3 days;
+    uint256 private constant MAX_GUARDIAN_PAUSE_BOUND = 14 days;
     uint256 private constant MAX_LIQUIDATION_GRACE = 4 hours;
 
     struct Config {
@@ -52,9 +58,12 @@ contract PauseRegistry is IPauseRegistry, BoundedParameters {
         if (actions & DERISKING_ACTIONS != 0) revert PauseRegistryGuardianCannotPause(actions & DERISKING_ACTIONS);
 
         ScopeState memory state = _settleLapse(scope);
-        uint256 added = actions & ~uint256(state.confirmedMask);
+        // After `_settleLapse`, a non-empty guardian mask is an active pause: new actions join it with its
+        // expiry, so that pausing more never extends what is already paused.
+        bool active = state.guardianMask != 0;
+        uint256 added = actions & ~uint256(state.confirmedMask | state.guardianMask);
         if (added == 0) revert PauseRegistryAlreadyPaused(scope, actions);
-        uint64 until = uint64(block.timestamp) + _config.maxGuardianPause;
+        uint64 until = active ? state.guardianUntil : uint64(block.timestamp) + _config.maxGuardianPause;
         state.guardianMask |= uint16(added);
         state.guardianUntil = until;
         _scopes[scope] = state;
@@ -80,7 +89,7 @@ contract PauseRegistry is IPauseRegistry, BoundedParameters {
         if (cleared == 0) revert PauseRegistryNotPaused(scope, actions);
         state.confirmedMask &= ~uint16(cleared);
         state.guardianMask &= ~uint16(cleared);
-        state.resumedAt = uint64(block.timestamp);
+        if (cleared & GRACE_ACTIONS != 0) state.resumedAt = uint64(block.timestamp);
         _scopes[scope] = state;
         emit Unpaused(scope, cleared, msg.sender, reason);
     }
@@ -102,9 +111,11 @@ contract PauseRegistry is IPauseRegistry, BoundedParameters {
     }
 
     /// @inheritdoc IPauseRegistry
+    /// @dev While reducing or closing is paused, so is liquidating: nobody is liquidated who cannot get out.
     function pausedActions(bytes32 market) public view returns (uint256) {
         uint256 mask = _activeMask(_scopes[GLOBAL]);
         if (market != GLOBAL) mask |= _activeMask(_scopes[market]);
+        if (mask & DERISKING_ACTIONS != 0) mask |= LIQUIDATE;
         return mask;
     }
 
@@ -170,8 +181,8 @@ contract PauseRegistry is IPauseRegistry, BoundedParameters {
         uint64 lapsedAt = _lapsedAt(state);
         if (lapsedAt != 0) {
             emit PauseExpired(scope, state.guardianMask, lapsedAt, msg.sender);
+            if (state.guardianMask & GRACE_ACTIONS != 0 && lapsedAt > state.resumedAt) state.resumedAt = lapsedAt;
             state.guardianMask = 0;
-            if (lapsedAt > state.resumedAt) state.resumedAt = lapsedAt;
         }
     }
 
@@ -186,7 +197,7 @@ contract PauseRegistry is IPauseRegistry, BoundedParameters {
     }
 
     function _resumedAt(ScopeState memory state) private view returns (uint256) {
-        uint64 lapsedAt = _lapsedAt(state);
+        uint64 lapsedAt = state.guardianMask & GRACE_ACTIONS != 0 ? _lapsedAt(state) : 0;
         return lapsedAt > state.resumedAt ? lapsedAt : state.resumedAt;
     }
 }

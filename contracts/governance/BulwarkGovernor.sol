@@ -26,6 +26,9 @@ contract BulwarkGovernor is
     GovernorVotesQuorumFraction,
     GovernorTimelockControl
 {
+    /// @notice At least a day between proposing and voting, so that a balance bought after a proposal is seen
+    /// coming has no weight (the snapshot is taken when voting opens).
+    uint256 public constant MIN_VOTING_DELAY = 1 days;
     uint256 public constant MAX_VOTING_DELAY = 7 days;
     uint256 public constant MIN_VOTING_PERIOD = 1 days;
     uint256 public constant MAX_VOTING_PERIOD = 30 days;
@@ -56,7 +59,7 @@ contract BulwarkGovernor is
     // ---- bounded settings ----
 
     function _setVotingDelay(uint48 newVotingDelay) internal override {
-        _checkSetting("votingDelay", newVotingDelay, 0, MAX_VOTING_DELAY);
+        _checkSetting("votingDelay", newVotingDelay, MIN_VOTING_DELAY, MAX_VOTING_DELAY);
         super._setVotingDelay(newVotingDelay);
     }
 

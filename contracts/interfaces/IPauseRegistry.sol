@@ -10,12 +10,15 @@ pragma solidity 0.8.28;
 /// Who may do what:
 /// - the guardian pauses at once, any action except the de-risking ones (`Reduce`, `Close`), so a guardian
 ///   can never trap traders in their positions; its pause lapses after `maxGuardianPause` unless governance
-///   confirms it. A new guardian pause of a scope restarts the clock of that scope's guardian pauses;
+///   confirms it. Actions the guardian adds to a scope that is already guardian-paused join that pause and its
+///   expiry: pausing more never extends a pause;
 /// - governance (the timelock) confirms or places pauses without expiry (also of `Reduce` and `Close`,
 ///   for a bug in the close path), and is the only one that unpauses;
 /// - anyone may record that a guardian pause has lapsed (`recordExpiry`), which emits `PauseExpired`.
 ///
-/// After any unpause or lapse in a market's scope or the global scope, liquidations in that market wait
+/// While `Reduce` or `Close` is paused, `Liquidate` reads as paused too: nobody is liquidated who cannot get out.
+/// After an unpause or lapse of an action a trader needs to defend a position (deposit, reduce, close) or of
+/// liquidation itself, in a market's scope or the global scope, liquidations in that market wait
 /// `liquidationGracePeriod` so traders can add margin first (`inLiquidationGrace`).
 interface IPauseRegistry {
     enum Action {

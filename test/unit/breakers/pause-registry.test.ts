@@ -135,20 +135,57 @@ describe("PauseRegistry (CB-1, CB-2, CB-3, CB-7)", function () {
     it("CB-2: maxGuardianPause is a bounded parameter set through the timelock", async function () {
       const f = await loadFixture(foundationFixture);
       const MAX = key("maxGuardianPause");
-      await expect(governRegistry(f, "setParameter", [GLOBAL, MAX, 8n * DAY]))
-        .to.be.revertedWithCustomError(f.pauseRegistry, "ParameterOutOfBounds")
-        .withArgs(MAX, 8n * DAY, HOUR, 7n * DAY);
-      await expect(governRegistry(f, "setParameter", [ETH, MAX, DAY]))
+      for (const bad of [3n * DAY - 1n, 14n * DAY + 1n]) {
+        await expect(governRegistry(f, "setParameter", [GLOBAL, MAX, bad]))
+          .to.be.revertedWithCustomError(f.pauseRegistry, "ParameterOutOfBounds")
+          .withArgs(MAX, bad, 3n * DAY, 14n * DAY);
+      }
+      await expect(governRegistry(f, "setParameter", [ETH, MAX, 4n * DAY]))
         .to.be.revertedWithCustomError(f.pauseRegistry, "PauseRegistryScopeNotGlobal")
         .withArgs(ETH);
-      await governRegistry(f, "setParameter", [GLOBAL, MAX, DAY]);
-      const tx = await f.pauseRegistry.connect(f.guardian).pause(ETH, mask(Action.Open), "shorter");
+      await governRegistry(f, "setParameter", [GLOBAL, MAX, 4n * DAY]);
+      const tx = await f.pauseRegistry.connect(f.guardian).pause(ETH, mask(Action.Open), "longer");
       const now = BigInt((await tx.getBlock())!.timestamp);
-      expect((await f.pauseRegistry.scopeState(ETH)).guardianUntil).to.equal(now + DAY);
+      expect((await f.pauseRegistry.scopeState(ETH)).guardianUntil).to.equal(now + 4n * DAY);
+    });
+
+    it("CB-2: pausing more actions never extends a guardian pause already running", async function () {
+      const { pauseRegistry, guardian } = await loadFixture(foundationFixture);
+      const tx = await pauseRegistry.connect(guardian).pause(ETH, mask(Action.Open), "first");
+      const until = BigInt((await tx.getBlock())!.timestamp) + 72n * HOUR;
+      await time.increase(70n * HOUR);
+      await expect(pauseRegistry.connect(guardian).pause(ETH, mask(Action.Deposit), "second"))
+        .to.emit(pauseRegistry, "Paused")
+        .withArgs(ETH, mask(Action.Deposit), until, guardian.address, "second");
+      await expect(pauseRegistry.connect(guardian).pause(ETH, mask(Action.Open), "again"))
+        .to.be.revertedWithCustomError(pauseRegistry, "PauseRegistryAlreadyPaused")
+        .withArgs(ETH, mask(Action.Open));
+      await time.increaseTo(until);
+      expect(await pauseRegistry.pausedActions(ETH)).to.equal(0n);
     });
   });
 
   describe("CB-3 liquidation grace after an unpause", function () {
+    it("CB-3: while reducing or closing is paused, liquidating is paused too", async function () {
+      const f = await loadFixture(foundationFixture);
+      await governRegistry(f, "confirmPause", [ETH, mask(Action.Close), "close path bug"]);
+      expect(await f.pauseRegistry.isPaused(ETH, Action.Liquidate)).to.equal(true);
+      expect(await f.pauseRegistry.isPaused(BTC, Action.Liquidate)).to.equal(false);
+      await governRegistry(f, "unpause", [ETH, mask(Action.Close), "fixed"]);
+      expect(await f.pauseRegistry.isPaused(ETH, Action.Liquidate)).to.equal(false);
+      expect(await f.pauseRegistry.inLiquidationGrace(ETH)).to.equal(true);
+    });
+
+    it("CB-3: resuming an action traders do not need to defend (buying options) starts no grace", async function () {
+      const f = await loadFixture(foundationFixture);
+      await f.pauseRegistry.connect(f.guardian).pause(GLOBAL, mask(Action.BuyOption, Action.Open), "incident");
+      await governRegistry(f, "unpause", [GLOBAL, mask(Action.BuyOption, Action.Open), "resolved"]);
+      expect(await f.pauseRegistry.inLiquidationGrace(ETH)).to.equal(false);
+      await f.pauseRegistry.connect(f.guardian).pause(ETH, mask(Action.Deposit), "incident");
+      await governRegistry(f, "unpause", [ETH, mask(Action.Deposit), "resolved"]);
+      expect(await f.pauseRegistry.inLiquidationGrace(ETH)).to.equal(true);
+    });
+
     it("CB-3: liquidations wait 1 h after an unpause by governance", async function () {
       const f = await loadFixture(foundationFixture);
       expect(await f.pauseRegistry.inLiquidationGrace(ETH)).to.equal(false);
@@ -256,5 +293,6 @@ describe("PauseRegistry (CB-1, CB-2, CB-3, CB-7)", function () {
     const { pauseRegistry } = await loadFixture(foundationFixture);
     expect(await pauseRegistry.ALL_ACTIONS()).to.equal(ALL_ACTIONS);
     expect(await pauseRegistry.DERISKING_ACTIONS()).to.equal(DERISKING);
+    expect(await pauseRegistry.GRACE_ACTIONS()).to.equal(DERISKING | mask(Action.Deposit, Action.Liquidate));
   });
 });

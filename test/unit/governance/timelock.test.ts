@@ -112,6 +112,36 @@ describe("BulwarkTimelock (GOV-2, GOV-3)", function () {
     expect(await timelock.expiresAt(op.id)).to.equal(0n);
   });
 
+  it("GOV-3: the last executable second is readyAt + 14 days - 1; at readyAt + 14 days it has expired", async function () {
+    const { timelock, governor, riskModule, call } = await setLeverageCall(10n * WAD);
+    const op = await schedule(timelock, governor, [call]);
+    const expiry = (await timelock.getTimestamp(op.id)) + 14n * DAY;
+    await time.setNextBlockTimestamp(expiry);
+    await expect(execute(timelock, governor, op)).to.be.revertedWithCustomError(
+      timelock,
+      "BulwarkTimelockOperationExpired",
+    );
+    const op2 = await schedule(timelock, governor, [call]);
+    const expiry2 = (await timelock.getTimestamp(op2.id)) + 14n * DAY;
+    await time.setNextBlockTimestamp(expiry2 - 1n);
+    await execute(timelock, governor, op2);
+    expect(await riskModule.parameter(ETH, key("maxLeverage"))).to.equal(10n * WAD);
+  });
+
+  it("GOV-2: the delay may be set back to exactly its floor", async function () {
+    const { timelock, governor } = await loadFixture(foundationFixture);
+    const target = await timelock.getAddress();
+    const raise = timelock.interface.encodeFunctionData("updateDelay", [2n * HOUR]);
+    let op = await schedule(timelock, governor, [{ target, data: raise }]);
+    await waitDelay(timelock);
+    await execute(timelock, governor, op);
+    const back = timelock.interface.encodeFunctionData("updateDelay", [HOUR]);
+    op = await schedule(timelock, governor, [{ target, data: back }]);
+    await waitDelay(timelock);
+    await execute(timelock, governor, op);
+    expect(await timelock.getMinDelay()).to.equal(HOUR);
+  });
+
   it("GOV-3: an expired batch cannot be executed either", async function () {
     const { timelock, governor, riskModule } = await loadFixture(foundationFixture);
     const target = await riskModule.getAddress();
