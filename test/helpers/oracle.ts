@@ -3,13 +3,7 @@ import { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { deployFoundation, devConfig, handOverToTimelock, HOUR } from "../../deploy/foundation";
 import { deployAggregator, deployChainlinkAdapter, deployPythAdapter, listOracleMarket } from "../../deploy/oracle";
-import {
-  MockFeedProxy__factory,
-  MockPyth,
-  MockPyth__factory,
-  MockV3Aggregator,
-  MockV3Aggregator__factory,
-} from "../../typechain-types";
+import { MockFeedProxy__factory, MockPyth, MockPyth__factory, MockV3Aggregator__factory } from "../../typechain-types";
 import { ETH } from "./fixtures";
 
 export const WAD = 10n ** 18n;
@@ -60,19 +54,17 @@ export const ETH_CONFIG = {
 export const CHAINLINK_STALENESS = HOUR;
 export const PYTH_STALENESS = 120n;
 
-/** Pyth update data for one price, as Hermes would serve it, wrapped for `IPriceSource.update`. */
-export async function pythUpdate(pyth: MockPyth, usd: bigint, opts: { conf?: bigint; publishTime?: bigint } = {}) {
+/** One signed Pyth price message for ETH-USD, as Hermes would serve it (0.1 % confidence unless given). */
+export async function pythVaa(pyth: MockPyth, usd: bigint, opts: { conf?: bigint; publishTime?: bigint } = {}) {
   const publishTime = opts.publishTime ?? BigInt(await time.latest());
   const price = usd * 10n ** 8n;
-  const conf = opts.conf ?? price / 1000n; // 0.1 %
-  const vaa = await pyth.createPriceFeedUpdateData(PYTH_ETH, price, conf, PYTH_EXPO, price, conf, publishTime, 0);
-  return ethers.AbiCoder.defaultAbiCoder().encode(["bytes[]"], [[vaa]]);
+  const conf = opts.conf ?? price / 1000n;
+  return pyth.createPriceFeedUpdateData(PYTH_ETH, price, conf, PYTH_EXPO, price, conf, publishTime, 0);
 }
 
-/** Sets a Chainlink-type mock feed (of any decimals) to `usd`, stamped now. */
-export async function setFeed(feed: MockV3Aggregator, usd: bigint) {
-  const decimals = await feed.decimals();
-  await feed.updateAnswer(usd * 10n ** decimals);
+/** The same message wrapped for `IPriceSource.update` (`abi.encode(bytes[])`). */
+export async function pythUpdate(pyth: MockPyth, usd: bigint, opts: { conf?: bigint; publishTime?: bigint } = {}) {
+  return ethers.AbiCoder.defaultAbiCoder().encode(["bytes[]"], [[await pythVaa(pyth, usd, opts)]]);
 }
 
 export async function oracleFixture() {
@@ -136,19 +128,4 @@ export async function oracleFixture() {
     alice,
     bob,
   };
-}
-
-async function pythVaa(pyth: MockPyth, usd: bigint) {
-  const publishTime = BigInt(await time.latest());
-  const price = usd * 10n ** 8n;
-  return pyth.createPriceFeedUpdateData(
-    PYTH_ETH,
-    price,
-    price / 1000n,
-    PYTH_EXPO,
-    price,
-    price / 1000n,
-    publishTime,
-    0,
-  );
 }
