@@ -1,7 +1,8 @@
 /** The oracle as deployed on an L2: three ETH-USD sources of three kinds of feed, a sequencer feed, governance. */
 import { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
-import { deployFoundation, devConfig, handOverToTimelock, HOUR } from "../../deploy/foundation";
+import type { Signer } from "ethers";
+import { deployFoundation, devConfig, type Foundation, handOverToTimelock, HOUR } from "../../deploy/foundation";
 import { deployAggregator, deployChainlinkAdapter, deployPythAdapter, listOracleMarket } from "../../deploy/oracle";
 import { MockFeedProxy__factory, MockPyth, MockPyth__factory, MockV3Aggregator__factory } from "../../typechain-types";
 import { ETH } from "./fixtures";
@@ -67,10 +68,11 @@ export async function pythUpdate(pyth: MockPyth, usd: bigint, opts: { conf?: big
   return ethers.AbiCoder.defaultAbiCoder().encode(["bytes[]"], [[await pythVaa(pyth, usd, opts)]]);
 }
 
-export async function oracleFixture() {
-  const [deployer, governor, guardian, alice, bob] = await ethers.getSigners();
-  const foundation = await deployFoundation(deployer, devConfig([governor.address], guardian.address));
-
+/**
+ * The oracle of the fixtures, deployed while the deployer still administers the access manager (so that a
+ * fixture can add more modules before `handOverToTimelock`).
+ */
+export async function deployTestOracle(foundation: Foundation, deployer: Signer) {
   // The L2 sequencer has been up for two hours.
   const sequencer = await new MockV3Aggregator__factory(deployer).deploy(0, 0);
   const now = BigInt(await time.latest());
@@ -100,8 +102,6 @@ export async function oracleFixture() {
       { source: await pythAdapter.getAddress(), maxStaleness: PYTH_STALENESS },
     ],
   });
-  await handOverToTimelock(foundation, deployer);
-  await aggregator.poke(ETH);
 
   /** Moves every source to `usd` in this block's time. */
   async function setAll(usd: bigint) {
@@ -110,22 +110,14 @@ export async function oracleFixture() {
     await pythAdapter.update(await pythUpdate(pyth, usd), { value: PYTH_FEE });
   }
 
-  return {
-    ...foundation,
-    aggregator,
-    sequencer,
-    feed8,
-    proxy,
-    feed18,
-    pyth,
-    chainlink8,
-    chainlink18,
-    pythAdapter,
-    setAll,
-    deployer,
-    governor,
-    guardian,
-    alice,
-    bob,
-  };
+  return { aggregator, sequencer, feed8, proxy, feed18, pyth, chainlink8, chainlink18, pythAdapter, setAll };
+}
+
+export async function oracleFixture() {
+  const [deployer, governor, guardian, alice, bob] = await ethers.getSigners();
+  const foundation = await deployFoundation(deployer, devConfig([governor.address], guardian.address));
+  const oracle = await deployTestOracle(foundation, deployer);
+  await handOverToTimelock(foundation, deployer);
+  await oracle.aggregator.poke(ETH);
+  return { ...foundation, ...oracle, deployer, governor, guardian, alice, bob };
 }
