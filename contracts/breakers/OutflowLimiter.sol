@@ -14,11 +14,12 @@ import {IPauseRegistry} from "../interfaces/IPauseRegistry.sol";
 /// @title OutflowLimiter
 /// @notice The sliding-window cap on collateral leaving the protocol, with a same-transaction buffer and a
 /// first-in, first-out queue for what does not fit (CB-4). See IOutflowLimiter for the rules.
-/// @dev The window is OpenZeppelin's `RateLimiter.SlidingWindow` used as an exact counter of what left in the
-/// last `outflowWindow` seconds; its own limit is left at the maximum because the cap moves with the TVL, so this
-/// contract compares against `capacity()` itself before it records an outflow.
+/// @dev The meter is OpenZeppelin's `RateLimiter.RefillingBucket` (one storage slot, constant gas however busy the
+/// protocol is). The bucket holds half of the window's cap and refills over one window, so what leaves within any
+/// `outflowWindow` seconds is at most half a cap at the start plus half a cap of refill: the cap, exactly. Its size
+/// follows the TVL: before each use the bucket is synced at its old size, then resized.
 contract OutflowLimiter is BoundedParameters, IOutflowLimiter {
-    using RateLimiter for RateLimiter.SlidingWindow;
+    using RateLimiter for RateLimiter.RefillingBucket;
     using SafeERC20 for IERC20;
     using TransientSlot for bytes32;
     using TransientSlot for TransientSlot.Uint256Slot;
@@ -31,7 +32,7 @@ contract OutflowLimiter is BoundedParameters, IOutflowLimiter {
     bytes32 public constant MAX_CLAIM_DELAY = "maxClaimDelay";
 
     uint256 private constant BPS = 10_000;
-    bytes32 private constant WINDOW_KEY = bytes32(0);
+    bytes32 private constant BUCKET_KEY = bytes32(0);
     /// @dev Transient: collateral that came in during this transaction and has not left again.
     bytes32 private constant CREDIT_SLOT = keccak256("bulwark.OutflowLimiter.credit");
     /// @dev Transient: the TVL before this transaction's first flow, plus one (0: no flow yet). The cap is a share
@@ -57,7 +58,7 @@ contract OutflowLimiter is BoundedParameters, IOutflowLimiter {
 
     Config private _config;
     Queue private _queue;
-    RateLimiter.SlidingWindow private _window;
+    RateLimiter.RefillingBucket private _bucket;
     uint256 private _nextClaimId = 1;
     mapping(uint256 claimId => Claim) private _claims;
     mapping(address exit => bool) private _exits;
@@ -74,7 +75,6 @@ contract OutflowLimiter is BoundedParameters, IOutflowLimiter {
         collateral = collateral_;
         pauseRegistry = pauseRegistry_;
         _config = Config({tvl: 0, maxOutflowBps: 1_000, outflowWindow: 1 days, maxClaimDelay: 3 days});
-        _window.updateSettings(1 days, type(uint208).max);
         emit ParameterChanged(bytes32(0), MAX_OUTFLOW_BPS, 0, 1_000, msg.sender);
         emit ParameterChanged(bytes32(0), OUTFLOW_WINDOW, 0, 1 days, msg.sender);
         emit ParameterChanged(bytes32(0), MAX_CLAIM_DELAY, 0, 3 days, msg.sender);
@@ -99,7 +99,7 @@ contract OutflowLimiter is BoundedParameters, IOutflowLimiter {
         if (rest != 0) {
             uint256 available = _pumpQueue();
             if (rest > available) revert OutflowLimiterExceeded(amount, amount - rest + available);
-            _window.consume(WINDOW_KEY, rest);
+            _bucket.consume(BUCKET_KEY, rest);
         }
         _lowerTvl(amount);
     }
@@ -115,7 +115,7 @@ contract OutflowLimiter is BoundedParameters, IOutflowLimiter {
         }
         uint256 available = _pumpQueue();
         uint256 fits = Math.min(rest, available);
-        if (fits != 0) _window.consume(WINDOW_KEY, fits);
+        if (fits != 0) _bucket.consume(BUCKET_KEY, fits);
         _lowerTvl(amount);
         paidNow = fromCredit + fits;
         uint256 queued = rest - fits;
@@ -143,9 +143,10 @@ contract OutflowLimiter is BoundedParameters, IOutflowLimiter {
         _pumpQueue();
         uint256 processed = _queue.processed;
         if (processed < c.end && block.timestamp >= c.queuedAt + _config.maxClaimDelay) {
-            // Matured: this claim and every one queued before it are due. What they take still counts as outflow
-            // of the window, so new outflows queue behind it.
-            _window.consume(WINDOW_KEY, c.end - processed);
+            // Matured: this claim and every one queued before it are due. They take whatever the bucket holds, so
+            // new outflows queue behind them.
+            (, uint256 left) = _bucket.state(BUCKET_KEY);
+            _bucket.consume(BUCKET_KEY, left);
             _queue.processed = c.end;
             processed = c.end;
         }
@@ -195,7 +196,7 @@ contract OutflowLimiter is BoundedParameters, IOutflowLimiter {
         (used, out.backlog, free) = _state();
         uint256 served = Math.min(out.backlog, free);
         out.tvl = _config.tvl;
-        out.capacity = _capacity();
+        out.capacity = _windowCap();
         out.used = used + served;
         out.backlog -= served;
         out.available = CREDIT_SLOT.asUint256().tload() + (out.backlog == 0 ? free - served : 0);
@@ -219,30 +220,34 @@ contract OutflowLimiter is BoundedParameters, IOutflowLimiter {
         credit.tstore(c - taken);
     }
 
-    /// @dev Serves waiting claims from the capacity the window has freed; returns what is left for a new outflow
-    /// (0 while any claim still waits, so nobody overtakes the queue).
+    /// @dev Resizes the bucket to the current TVL, serves waiting claims from what it holds, and returns what is left
+    /// for a new outflow (0 while any claim still waits, so nobody overtakes the queue).
     function _pumpQueue() private returns (uint256 available) {
+        _bucket.sync(BUCKET_KEY);
+        // Half the window's cap: at most a few times the token supply, far below 2^208.
+        _bucket.updateSettings(_config.outflowWindow, uint208(_windowCap() / 2));
         (, uint256 backlog, uint256 free) = _state();
         if (backlog == 0) return free;
         uint256 served = Math.min(backlog, free);
         if (served != 0) {
-            _window.consume(WINDOW_KEY, served);
+            _bucket.consume(BUCKET_KEY, served);
             // served <= backlog, which is a difference of two uint128 values.
             _queue.processed += uint128(served);
         }
         return backlog == served ? free - served : 0;
     }
 
-    /// @dev The window's usage, the queue's backlog and the capacity not yet used.
+    /// @dev The bucket's usage (as of its last sync), the queue's backlog and what the bucket holds at the current
+    /// TVL: exactly what `_pumpQueue` computes after it resized the bucket.
     function _state() private view returns (uint256 used, uint256 backlog, uint256 free) {
-        (used, ) = _window.state(WINDOW_KEY);
+        (used, ) = _bucket.state(BUCKET_KEY);
         Queue memory q = _queue;
         backlog = q.queued - q.processed;
-        free = Math.saturatingSub(_capacity(), used);
+        free = Math.saturatingSub(_windowCap() / 2, used);
     }
 
     /// @dev `maxOutflowBps` of the TVL this transaction started with, rounded down (less capacity).
-    function _capacity() private view returns (uint256) {
+    function _windowCap() private view returns (uint256) {
         Config memory c = _config;
         uint256 start = START_TVL_SLOT.asUint256().tload();
         uint256 base = start == 0 ? c.tvl : start - 1;
@@ -283,8 +288,9 @@ contract OutflowLimiter is BoundedParameters, IOutflowLimiter {
         if (key == MAX_OUTFLOW_BPS) {
             _config.maxOutflowBps = uint16(value);
         } else if (key == OUTFLOW_WINDOW) {
+            // The bucket takes the new window at its next use; sync first so past refill keeps the old rate.
+            _bucket.sync(BUCKET_KEY);
             _config.outflowWindow = uint48(value);
-            _window.updateSettings(uint48(value), type(uint208).max);
         } else {
             _config.maxClaimDelay = uint48(value);
         }

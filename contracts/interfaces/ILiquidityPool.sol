@@ -12,7 +12,9 @@ import {IPauseRegistry} from "./IPauseRegistry.sol";
 /// - `cash`: collateral that belongs to the LPs, including what is locked for options. Tracked internally, so a
 ///   token sent to the pool by mistake changes no share price (and can be moved to the insurance fund).
 /// - `totalAssets() = cash − Σ liability` of the engines (IPoolEngine), never below zero.
-/// - `withdrawable = cash − locked − Σ reserved`: what LPs may take out (POOL-3).
+/// - `reserved`: cash a module set aside for its traders' maximum profit (`reserve`); no other module may lock or
+///   pay it, and LPs may not withdraw it.
+/// - `withdrawable = cash − locked − Σ max(reserved, positive liability)` per module: what LPs may take out (POOL-3).
 /// - `insurance`: owned by no LP; it only ever covers traders' bad debt (`coverShortfall`).
 ///
 /// Defences: shares are priced with an offset of 10^6 virtual shares (the inflation attack loses); while a price
@@ -28,7 +30,8 @@ interface ILiquidityPool {
     struct Module {
         bool registered;
         bool reportsExposure;
-        uint128 locked;
+        uint112 locked;
+        uint112 reserved;
     }
 
     /// @notice A queued redemption: `shares` escrowed by `owner`, paid to `receiver` when served.
@@ -43,6 +46,7 @@ interface ILiquidityPool {
         uint256 cash;
         uint256 insurance;
         uint256 locked;
+        uint256 reserved;
         uint256 totalAssets;
         uint256 withdrawable;
         bool trusted;
@@ -76,6 +80,13 @@ interface ILiquidityPool {
     error LiquidityPoolNotRequestOwner(uint256 requestId, address caller);
     /// @notice Zero shares or assets.
     error LiquidityPoolZeroAmount();
+    /// @notice `receiver` has shares in their holding time until `unlockAt`; only the receiver itself may add to
+    /// them, so nobody can keep another LP's shares locked.
+    error LiquidityPoolReceiverLocked(address receiver, uint256 unlockAt);
+    /// @notice The traders' liability exceeds the pool's cash: shares are worth nothing, so nobody may buy them.
+    error LiquidityPoolNoAssets();
+    /// @notice Only the pool itself may call this step of serving the queue.
+    error LiquidityPoolNotSelf(address caller);
     /// @notice The pool's parameters live in the global scope only.
     error LiquidityPoolScopeNotGlobal(bytes32 scope);
 
@@ -100,6 +111,11 @@ interface ILiquidityPool {
     event RedeemRequested(uint256 indexed requestId, address indexed owner, address indexed receiver, uint256 shares);
     /// @notice The owner took back the `shares` left in request `requestId`.
     event RedeemRequestCancelled(uint256 indexed requestId, uint256 shares);
+    /// @notice Request `requestId` could not be paid to its receiver (the token refused the transfer); it left the
+    /// queue and its `shares` went back to `owner`, so it cannot hold up the requests behind it.
+    event RedeemRequestReturned(uint256 indexed requestId, address indexed owner, uint256 shares);
+    /// @notice `module` now reserves `assets` of cash for its traders.
+    event Reserved(address indexed module, uint256 assets, uint256 totalReserved);
     /// @notice `shares` of request `requestId` were redeemed for `assets`; `paidNow` went to the receiver and the
     /// rest is outflow-limiter claim `claimId` (0 when nothing was queued).
     event RedeemRequestServed(
@@ -123,8 +139,17 @@ interface ILiquidityPool {
     function cancelRedeemRequest(uint256 requestId) external;
 
     /// @notice Serves up to `maxRequests` queued redemptions, in order, with the liquidity free now; anyone may call.
+    /// A request whose payment the token refuses goes back to its owner instead of blocking the queue.
     /// @return served How many requests were served in full.
     function serveRedeemRequests(uint256 maxRequests) external returns (uint256 served);
+
+    /// @notice One step of `serveRedeemRequests`, run by the pool on itself so that a failed payment reverts only
+    /// that step. Reverts with `LiquidityPoolNotSelf` for any other caller.
+    function serveOne(
+        uint256 requestId,
+        uint256 navAssets,
+        uint256 liquidity
+    ) external returns (uint256 shares, uint256 assets, bool complete);
 
     /// @notice Adds `assets` to the insurance fund from the caller; anyone may.
     function fundInsurance(uint256 assets) external;
@@ -137,15 +162,20 @@ interface ILiquidityPool {
     // Modules
     // ---------------------------------------------------------------------------------------------
 
-    /// @notice Pays `assets` of the LPs' cash (not what other modules locked) to `to`. To a module the payment is
-    /// internal; to anyone else it goes through the outflow limiter, which pays `paidNow` and queues the rest as
-    /// claim `claimId`.
+    /// @notice Pays `assets` of the LPs' cash (not what modules locked, nor what other modules reserved) to `to`.
+    /// To a module the payment is internal; to anyone else it goes through the outflow limiter, which pays
+    /// `paidNow` and queues the rest as claim `claimId`.
     function pay(address to, uint256 assets) external returns (uint256 paidNow, uint256 claimId);
 
     /// @notice Pulls `assets` from the calling module into the LPs' cash.
     function collect(uint256 assets) external;
 
-    /// @notice Locks `assets` of cash for the calling module (OPT-2); they stay the LPs' but cannot be withdrawn.
+    /// @notice Sets the calling module's reservation to `assets`: cash kept for its traders' maximum profit, which
+    /// only this module may pay out and nobody may lock or withdraw. Raising it needs that much free cash.
+    function reserve(uint256 assets) external;
+
+    /// @notice Locks `assets` of cash for the calling module (OPT-2); they stay the LPs' but cannot be withdrawn. Never
+    /// cash that other modules reserved.
     function lock(uint256 assets) external;
 
     /// @notice Releases `assets` of the calling module's locked cash.
@@ -168,7 +198,8 @@ interface ILiquidityPool {
     // Views
     // ---------------------------------------------------------------------------------------------
 
-    /// @notice Cash, insurance, locked, NAV, withdrawable liquidity, whether prices are trusted, queued shares.
+    /// @notice Cash, insurance, locked, reserved, NAV, withdrawable liquidity, whether prices are trusted, queued
+    /// shares.
     function poolState() external view returns (PoolState memory);
 
     /// @notice `owner`'s shares that are past their holding time and may move.

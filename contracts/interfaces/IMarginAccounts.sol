@@ -11,8 +11,9 @@ pragma solidity 0.8.28;
 /// - A withdrawal must leave equity at or above the initial margin of every engine, and goes through the outflow
 ///   limiter (CB-4): what fits is paid now, the rest becomes a claim that is paid later, never lost. The global
 ///   `Withdraw` pause stops withdrawals.
-/// - Engines settle PnL through `settle`: profit comes from the pool into the account, a loss goes from the account
-///   to the pool, and what the account cannot cover is returned as the shortfall for the loss waterfall. Closing a
+/// - Engines settle PnL through `settle`. A profit is paid in by the engine first (`ILiquidityPool.pay` to this
+///   contract, drawn from the engine's reservation) and then booked to the account; a loss goes from the account to
+///   the pool, and what the account cannot cover is returned as the shortfall for the loss waterfall. Closing a
 ///   position is an internal transfer, so the outflow limiter never blocks it.
 interface IMarginAccounts {
     /// @notice What `accountState` returns, in 18-decimal USD.
@@ -40,6 +41,8 @@ interface IMarginAccounts {
     error MarginAccountsBelowInitialMargin(address account, int256 equity, uint256 initialMargin);
     /// @notice Withdrawals are paused.
     error MarginAccountsWithdrawPaused();
+    /// @notice A profit of `profit` is to be booked but only `unbooked` has been paid in.
+    error MarginAccountsProfitNotPaidIn(uint256 profit, uint256 unbooked);
 
     /// @notice `amount` of collateral was added to `account` by `from`.
     event MarginDeposited(address indexed account, address indexed from, uint256 amount);
@@ -76,7 +79,8 @@ interface IMarginAccounts {
     /// @return paidNow What was paid at once; the rest is outflow-limiter claim `claimId` (0 when none).
     function withdraw(uint256 amount, address receiver) external returns (uint256 paidNow, uint256 claimId);
 
-    /// @notice Engines: books `amount` of PnL for `account` against the pool; returns the loss not covered.
+    /// @notice Engines: books `amount` of PnL for `account`: a profit the engine has paid in, or a loss paid to the
+    /// pool; returns the part of a loss the account could not cover.
     function settle(address account, int256 amount) external returns (uint256 shortfall);
 
     /// @notice Engines: moves `amount` of collateral from `from` to `to`.

@@ -8,8 +8,9 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 /// holds collateral and lets it leave (the pool, the margin accounts) is an *exit*: it reports what comes in and
 /// asks before anything goes out.
 ///
-/// - Cap: what leaves within any `outflowWindow` seconds (a sliding window, exact to the second) is at most
-///   `maxOutflowBps` of the collateral the protocol holds (`tvl`, tracked from the exits' reports).
+/// - Cap: what leaves within any `outflowWindow` seconds is at most `maxOutflowBps` of the collateral the protocol
+///   holds (`tvl`, tracked from the exits' reports), and at most half of that at once: a token bucket of half the
+///   cap that refills over one window.
 /// - Elastic buffer: collateral that came in during the current transaction may leave again in the same
 ///   transaction without touching the window, so a deposit-then-withdraw in one transaction neither trips the
 ///   limit nor frees capacity for anyone else (the buffer is transient storage and is gone after the transaction).
@@ -34,9 +35,9 @@ interface IOutflowLimiter {
     struct Limits {
         /// @notice Collateral the exits hold, as they reported it.
         uint256 tvl;
-        /// @notice `maxOutflowBps` of the TVL the transaction started with.
+        /// @notice `maxOutflowBps` of the TVL the transaction started with: the most that may leave in any window.
         uint256 capacity;
-        /// @notice Outflow within the last `outflowWindow` seconds.
+        /// @notice How much of the bucket (half of `capacity`) is in use.
         uint256 used;
         /// @notice What may leave now without queuing (0 while claims wait).
         uint256 available;

@@ -30,7 +30,6 @@ contract MockPoolEngine is IPoolEngine, IMarginEngine {
     /// @notice The traders' net size (18 decimals, positive long) and its entry price (18 decimals).
     int256 public size;
     uint256 public entryPrice;
-    uint256 public reserved;
     mapping(address account => Requirement) public requirements;
 
     constructor(IPriceAggregator aggregator_, bytes32 market_, ILiquidityPool pool_, IMarginAccounts accounts_) {
@@ -45,8 +44,8 @@ contract MockPoolEngine is IPoolEngine, IMarginEngine {
         entryPrice = entryPrice_;
     }
 
-    function setReserved(uint256 reserved_) external {
-        reserved = reserved_;
+    function reserve(uint256 assets) external {
+        pool.reserve(assets);
     }
 
     function setRequirement(address account, int256 pnl, uint256 initialMargin, uint256 maintenanceMargin) external {
@@ -59,8 +58,8 @@ contract MockPoolEngine is IPoolEngine, IMarginEngine {
         return usd >= 0 ? int256(Math.ceilDiv(uint256(usd), 1e12)) : -int256(uint256(-usd) / 1e12);
     }
 
-    function poolExposure() external view returns (int256 liability, uint256 reserved_, bool trusted) {
-        if (size == 0) return (0, reserved, true);
+    function poolExposure() external view returns (int256 liability, bool trusted) {
+        if (size == 0) return (0, true);
         IPriceAggregator.Status memory s = aggregator.status(market);
         trusted = s.state == IPriceAggregator.State.Active;
         uint256 price = s.median;
@@ -69,7 +68,7 @@ contract MockPoolEngine is IPoolEngine, IMarginEngine {
             uint256 known = s.median == 0 ? s.lastGoodPrice : s.median;
             price = size > 0 ? Math.max(known, s.lastGoodPrice) : Math.min(known, s.lastGoodPrice);
         }
-        return (pnlAt(price), reserved, trusted);
+        return (pnlAt(price), trusted);
     }
 
     function marginRequirement(address account) external view returns (int256, uint256, uint256) {
@@ -104,7 +103,9 @@ contract MockPoolEngine is IPoolEngine, IMarginEngine {
         return pool.coverShortfall(shortfall);
     }
 
+    /// @notice As a real engine settles: a profit is paid from the pool into the accounts first, then booked.
     function settle(address account, int256 amount) external returns (uint256) {
+        if (amount > 0) pool.pay(address(accounts), uint256(amount));
         return accounts.settle(account, amount);
     }
 

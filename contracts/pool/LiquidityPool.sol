@@ -64,6 +64,7 @@ contract LiquidityPool is ERC4626, BoundedParameters, ILiquidityPool {
 
     Balances private _balances;
     Config private _config;
+    uint256 private _reserved;
     uint256 private _queuedShares;
     uint256 private _headRequest = 1;
     uint256 private _nextRequest = 1;
@@ -102,14 +103,14 @@ contract LiquidityPool is ERC4626, BoundedParameters, ILiquidityPool {
 
     /// @inheritdoc ERC4626
     function deposit(uint256 assets, address receiver) public override returns (uint256 shares) {
-        Nav memory nav = _openNav(IPauseRegistry.Action.Deposit);
+        Nav memory nav = _openDepositNav(receiver);
         shares = _toShares(assets, nav.totalAssets, Math.Rounding.Floor);
         _deposit(msg.sender, receiver, assets, shares);
     }
 
     /// @inheritdoc ERC4626
     function mint(uint256 shares, address receiver) public override returns (uint256 assets) {
-        Nav memory nav = _openNav(IPauseRegistry.Action.Deposit);
+        Nav memory nav = _openDepositNav(receiver);
         assets = _toAssets(shares, nav.totalAssets, Math.Rounding.Ceil);
         _deposit(msg.sender, receiver, assets, shares);
     }
@@ -142,13 +143,17 @@ contract LiquidityPool is ERC4626, BoundedParameters, ILiquidityPool {
     }
 
     /// @inheritdoc ERC4626
+    /// @dev 0 while paused, untrusted, worthless, or for a third party while `receiver` has locked shares (the
+    /// standard's max* do not know the caller, so this answers for the receiver itself).
     function maxDeposit(address) public view override returns (uint256) {
-        return _depositOpen() ? type(uint256).max : 0;
+        (bool open, ) = _depositRoom();
+        return open ? _depositCeiling() : 0;
     }
 
     /// @inheritdoc ERC4626
     function maxMint(address) public view override returns (uint256) {
-        return _depositOpen() ? type(uint256).max : 0;
+        (bool open, uint256 navAssets) = _depositRoom();
+        return open ? _toShares(_depositCeiling(), navAssets, Math.Rounding.Floor) : 0;
     }
 
     /// @inheritdoc ERC4626
@@ -164,11 +169,16 @@ contract LiquidityPool is ERC4626, BoundedParameters, ILiquidityPool {
     function maxRedeem(address owner) public view override returns (uint256) {
         (Nav memory nav, uint256 room) = _exitRoom();
         if (room == 0) return 0;
-        uint256 free = _freeShares(owner);
-        if (_netAssets(free, nav.totalAssets) <= room) return free;
-        // The most shares whose net assets fit `room`: grossing `room` up by the fee and converting down gives
-        // net assets of at most `room` (the fee rounds up on both sides).
-        return _toShares(room + _feeOnRaw(room), nav.totalAssets, Math.Rounding.Floor);
+        uint256 shares = _freeShares(owner);
+        uint256 assets = _netAssets(shares, nav.totalAssets);
+        if (assets > room) {
+            // The most shares whose net assets fit `room`: grossing `room` up by the fee and converting down gives
+            // net assets of at most `room` (the fee rounds up on both sides).
+            shares = _toShares(room + _feeOnRaw(room), nav.totalAssets, Math.Rounding.Floor);
+            assets = _netAssets(shares, nav.totalAssets);
+        }
+        // Shares worth nothing after the fee cannot be redeemed (LiquidityPoolZeroAmount).
+        return assets == 0 ? 0 : shares;
     }
 
     /// @inheritdoc ERC4626
@@ -204,7 +214,8 @@ contract LiquidityPool is ERC4626, BoundedParameters, ILiquidityPool {
         _requests[requestId] = RedeemRequest({owner: msg.sender, receiver: receiver, shares: shares});
         _queuedShares += shares;
         emit RedeemRequested(requestId, msg.sender, receiver, shares);
-        if (requestId == _headRequest) _serve(1, false);
+        // Alone in the queue (everything before it served or cancelled): serve it now if possible.
+        if (_queuedShares == shares) _serve(requestId - _headRequest + 1, false);
     }
 
     /// @inheritdoc ILiquidityPool
@@ -214,6 +225,7 @@ contract LiquidityPool is ERC4626, BoundedParameters, ILiquidityPool {
         if (r.owner != msg.sender) revert LiquidityPoolNotRequestOwner(requestId, msg.sender);
         delete _requests[requestId];
         _queuedShares -= r.shares;
+        if (requestId == _headRequest) ++_headRequest;
         emit RedeemRequestCancelled(requestId, r.shares);
         _transfer(address(this), r.owner, r.shares);
     }
@@ -254,10 +266,10 @@ contract LiquidityPool is ERC4626, BoundedParameters, ILiquidityPool {
 
     /// @inheritdoc ILiquidityPool
     function pay(address to, uint256 assets) external onlyModule returns (uint256 paidNow, uint256 claimId) {
-        uint256 cash = _balances.cash;
-        uint256 free = cash - _config.locked;
+        uint256 free = _freeFor(msg.sender);
         if (assets > free) revert LiquidityPoolInsufficientLiquidity(assets, free);
-        _balances.cash = uint128(cash - assets);
+        // free <= cash, so this cannot underflow.
+        _balances.cash -= uint128(assets);
         emit PaidOut(msg.sender, to, assets, false);
         return _send(to, assets);
     }
@@ -271,20 +283,34 @@ contract LiquidityPool is ERC4626, BoundedParameters, ILiquidityPool {
     }
 
     /// @inheritdoc ILiquidityPool
+    function reserve(uint256 assets) external onlyModule {
+        Module storage m = _modules[msg.sender];
+        uint256 old = m.reserved;
+        if (assets > old) {
+            uint256 free = _freeFor(msg.sender);
+            if (assets > free) revert LiquidityPoolInsufficientLiquidity(assets, free);
+        }
+        // A reservation never exceeds the uint128 cash (checked above when it grows).
+        m.reserved = uint112(assets);
+        uint256 total = _reserved - old + assets;
+        _reserved = total;
+        emit Reserved(msg.sender, assets, total);
+    }
+
+    /// @inheritdoc ILiquidityPool
     function lock(uint256 assets) external onlyModule {
-        uint256 locked = _config.locked;
-        uint256 free = _balances.cash - locked;
+        uint256 free = _freeFor(msg.sender);
         if (assets > free) revert LiquidityPoolInsufficientLiquidity(assets, free);
-        // assets <= cash - locked, so both sums stay below the uint128 cash.
-        _config.locked = uint128(locked + assets);
-        uint128 moduleLocked = _modules[msg.sender].locked + uint128(assets);
+        // assets <= free <= cash, so both sums stay below the uint128 cash.
+        _config.locked += uint128(assets);
+        uint112 moduleLocked = _modules[msg.sender].locked + SafeCast.toUint112(assets);
         _modules[msg.sender].locked = moduleLocked;
         emit CollateralLocked(msg.sender, assets, moduleLocked);
     }
 
     /// @inheritdoc ILiquidityPool
     function release(uint256 assets) external onlyModule {
-        uint128 moduleLocked = _unlock(assets);
+        uint112 moduleLocked = _unlock(assets);
         emit CollateralReleased(msg.sender, assets, moduleLocked);
     }
 
@@ -319,7 +345,7 @@ contract LiquidityPool is ERC4626, BoundedParameters, ILiquidityPool {
             if (_engines.length == MAX_ENGINES) revert LiquidityPoolTooManyEngines(MAX_ENGINES);
             _engines.push(module);
         }
-        _modules[module] = Module({registered: true, reportsExposure: reportsExposure, locked: 0});
+        _modules[module] = Module({registered: true, reportsExposure: reportsExposure, locked: 0, reserved: 0});
         emit ModuleAdded(module, reportsExposure, msg.sender);
     }
 
@@ -335,6 +361,7 @@ contract LiquidityPool is ERC4626, BoundedParameters, ILiquidityPool {
             cash: b.cash,
             insurance: b.insurance,
             locked: _config.locked,
+            reserved: _reserved,
             totalAssets: nav.totalAssets,
             withdrawable: nav.withdrawable,
             trusted: nav.trusted,
@@ -433,22 +460,35 @@ contract LiquidityPool is ERC4626, BoundedParameters, ILiquidityPool {
     function _nav() private view returns (Nav memory nav) {
         nav.trusted = true;
         int256 liability;
-        uint256 reserved;
+        // What the engines' traders are owed beyond what their engine reserved: LPs may not take that either.
+        uint256 unreserved;
         uint256 count = _engines.length;
         for (uint256 i; i < count; ++i) {
-            (int256 owed, uint256 kept, bool trusted) = IPoolEngine(_engines[i]).poolExposure();
+            address engine = _engines[i];
+            (int256 owed, bool trusted) = IPoolEngine(engine).poolExposure();
             liability += owed;
-            reserved += owed > 0 ? Math.max(kept, uint256(owed)) : kept;
+            if (owed > 0) unreserved += Math.saturatingSub(uint256(owed), _modules[engine].reserved);
             if (!trusted) nav.trusted = false;
         }
         uint256 cash = _balances.cash;
         nav.totalAssets = liability >= 0 ? Math.saturatingSub(cash, uint256(liability)) : cash + uint256(-liability);
-        nav.withdrawable = Math.saturatingSub(cash, uint256(_config.locked) + reserved);
+        nav.withdrawable = Math.saturatingSub(cash, uint256(_config.locked) + _reserved + unreserved);
     }
 
     function _trustedNav() private view returns (Nav memory nav) {
         nav = _nav();
         if (!nav.trusted) revert LiquidityPoolPricesUntrusted();
+    }
+
+    /// @dev The NAV for a deposit: also refuses a pool whose shares are worth nothing, and a third party adding
+    /// (and so re-locking) shares to a receiver whose shares are still in their holding time (POOL-4).
+    function _openDepositNav(address receiver) private view returns (Nav memory nav) {
+        nav = _openNav(IPauseRegistry.Action.Deposit);
+        if (nav.totalAssets == 0 && totalSupply() != 0) revert LiquidityPoolNoAssets();
+        if (receiver != msg.sender) {
+            uint64 unlockAt = _locks[receiver].unlockAt;
+            if (unlockAt > block.timestamp) revert LiquidityPoolReceiverLocked(receiver, unlockAt);
+        }
     }
 
     /// @dev The NAV for a state-changing call: reverts when `action` is paused or a price is not trusted.
@@ -457,8 +497,24 @@ contract LiquidityPool is ERC4626, BoundedParameters, ILiquidityPool {
         return _trustedNav();
     }
 
-    function _depositOpen() private view returns (bool) {
-        return !pauseRegistry.isPaused(GLOBAL, IPauseRegistry.Action.Deposit) && _nav().trusted;
+    /// @dev Whether deposits are open (not paused, prices trusted, shares worth something), and the NAV.
+    function _depositRoom() private view returns (bool open, uint256 navAssets) {
+        if (pauseRegistry.isPaused(GLOBAL, IPauseRegistry.Action.Deposit)) return (false, 0);
+        Nav memory nav = _nav();
+        navAssets = nav.totalAssets;
+        open = nav.trusted && (navAssets != 0 || totalSupply() == 0);
+    }
+
+    /// @dev The most that can come in before the booked balances reach their uint128 storage.
+    function _depositCeiling() private view returns (uint256) {
+        Balances memory b = _balances;
+        return type(uint128).max - uint256(b.cash) - b.insurance;
+    }
+
+    /// @dev Cash the calling module may lock or pay: not locked, and not reserved by another module.
+    function _freeFor(address module) private view returns (uint256) {
+        uint256 taken = uint256(_config.locked) + _reserved - _modules[module].reserved;
+        return Math.saturatingSub(_balances.cash, taken);
     }
 
     /// @dev The NAV and what may leave by a direct withdrawal now (0 while paused, untrusted or queued).
@@ -511,8 +567,9 @@ contract LiquidityPool is ERC4626, BoundedParameters, ILiquidityPool {
     // ---------------------------------------------------------------------------------------------
 
     /// @dev Serves queued redemptions in order while liquidity lasts; a request larger than what is left is
-    /// served in part and stays first. With `strict` unset (inside `requestRedeem`) a pause or an untrusted price
-    /// leaves the queue as it is instead of reverting.
+    /// served in part and stays first. Each request is served in a call to itself (`serveOne`) so that a payment
+    /// the token refuses (a blocklisted receiver) returns that request to its owner instead of blocking the queue.
+    /// With `strict` unset (inside `requestRedeem`) a pause or an untrusted price leaves the queue as it is.
     function _serve(uint256 maxRequests, bool strict) private returns (uint256 served) {
         if (pauseRegistry.isPaused(GLOBAL, IPauseRegistry.Action.Withdraw)) {
             if (strict) revert LiquidityPoolPaused(IPauseRegistry.Action.Withdraw);
@@ -531,33 +588,48 @@ contract LiquidityPool is ERC4626, BoundedParameters, ILiquidityPool {
                 ++id; // cancelled
                 continue;
             }
-            uint256 shares = r.shares;
-            uint256 assets = _netAssets(shares, nav.totalAssets);
-            bool complete = assets <= nav.withdrawable;
-            if (!complete) {
-                uint256 room = nav.withdrawable;
-                shares = Math.min(r.shares, _toShares(room + _feeOnRaw(room), nav.totalAssets, Math.Rounding.Floor));
-                if (shares == 0) break;
-                assets = _netAssets(shares, nav.totalAssets);
+            try this.serveOne(id, nav.totalAssets, nav.withdrawable) returns (uint256, uint256 assets, bool complete) {
+                if (!complete) break;
+                // The fee stays in the NAV; assets <= withdrawable.
+                nav.totalAssets -= assets;
+                nav.withdrawable -= assets;
+                ++served;
+            } catch {
+                delete _requests[id];
+                _queuedShares -= r.shares;
+                emit RedeemRequestReturned(id, r.owner, r.shares);
+                _transfer(address(this), r.owner, r.shares);
             }
-            _burn(address(this), shares);
-            _queuedShares -= shares;
-            // assets <= withdrawable <= cash, and the fee stays in the NAV.
-            _balances.cash -= uint128(assets);
-            nav.withdrawable -= assets;
-            nav.totalAssets -= assets;
-            (uint256 paidNow, uint256 claimId) = assets == 0 ? (0, 0) : limiter.release(r.receiver, assets);
-            if (paidNow != 0) IERC20(asset()).safeTransfer(r.receiver, paidNow);
-            emit RedeemRequestServed(id, shares, assets, paidNow, claimId, complete);
-            if (!complete) {
-                _requests[id].shares = r.shares - shares;
-                break;
-            }
-            delete _requests[id];
-            ++served;
             ++id;
         }
         _headRequest = id;
+    }
+
+    /// @inheritdoc ILiquidityPool
+    function serveOne(
+        uint256 requestId,
+        uint256 navAssets,
+        uint256 liquidity
+    ) external returns (uint256 shares, uint256 assets, bool complete) {
+        if (msg.sender != address(this)) revert LiquidityPoolNotSelf(msg.sender);
+        RedeemRequest memory r = _requests[requestId];
+        shares = r.shares;
+        assets = _netAssets(shares, navAssets);
+        complete = assets <= liquidity;
+        if (!complete) {
+            shares = Math.min(shares, _toShares(liquidity + _feeOnRaw(liquidity), navAssets, Math.Rounding.Floor));
+            if (shares == 0) return (0, 0, false);
+            assets = _netAssets(shares, navAssets);
+        }
+        _burn(address(this), shares);
+        _queuedShares -= shares;
+        // assets <= liquidity <= cash.
+        _balances.cash -= uint128(assets);
+        if (complete) delete _requests[requestId];
+        else _requests[requestId].shares = r.shares - shares;
+        (uint256 paidNow, uint256 claimId) = assets == 0 ? (0, 0) : limiter.release(r.receiver, assets);
+        if (paidNow != 0) IERC20(asset()).safeTransfer(r.receiver, paidNow);
+        emit RedeemRequestServed(requestId, shares, assets, paidNow, claimId, complete);
     }
 
     /// @dev Pays out `assets` already taken from cash: to a module inside the protocol, to anyone else through the
@@ -568,11 +640,11 @@ contract LiquidityPool is ERC4626, BoundedParameters, ILiquidityPool {
         if (paidNow != 0) IERC20(asset()).safeTransfer(to, paidNow);
     }
 
-    function _unlock(uint256 assets) private returns (uint128 moduleLocked) {
-        uint128 locked = _modules[msg.sender].locked;
+    function _unlock(uint256 assets) private returns (uint112 moduleLocked) {
+        uint112 locked = _modules[msg.sender].locked;
         if (assets > locked) revert LiquidityPoolInsufficientLocked(msg.sender, assets, locked);
         // assets <= the module's locked <= the total locked.
-        moduleLocked = locked - uint128(assets);
+        moduleLocked = locked - uint112(assets);
         _modules[msg.sender].locked = moduleLocked;
         _config.locked -= uint128(assets);
     }

@@ -121,10 +121,13 @@ contract MarginAccounts is AccessManaged, IMarginAccounts {
     /// @inheritdoc IMarginAccounts
     function settle(address account, int256 amount) external onlyEngine returns (uint256 shortfall) {
         if (amount > 0) {
+            // The engine paid the profit in first (from its reservation in the pool); book only what arrived.
             uint256 profit = uint256(amount);
+            uint256 total = _totalCollateral;
+            uint256 unbooked = Math.saturatingSub(collateral.balanceOf(address(this)), total);
+            if (profit > unbooked) revert MarginAccountsProfitNotPaidIn(profit, unbooked);
             _collateral[account] += profit;
-            _totalCollateral += profit;
-            pool.pay(address(this), profit);
+            _totalCollateral = total + profit;
         } else if (amount < 0) {
             uint256 loss = uint256(-amount);
             uint256 balance = _collateral[account];

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { DAY, HOUR } from "../../../deploy/foundation";
@@ -147,7 +148,7 @@ describe("LiquidityPool", () => {
     it("POOL-3: collateral locked for options and reserved for trader profit cannot be withdrawn", async () => {
       const f = await loadFixture(seededFixture);
       await f.engine.lock(usdc(900_000));
-      await f.engine.setReserved(usdc(50_000));
+      await f.engine.reserve(usdc(50_000));
       const s = await f.pool.poolState();
       expect(s.locked).to.equal(usdc(900_000));
       expect(s.withdrawable).to.equal(usdc(50_000));
@@ -159,7 +160,31 @@ describe("LiquidityPool", () => {
       expect((await f.pool.poolState()).withdrawable).to.equal(0n);
     });
 
-    it("POOL-3: a positive liability counts as reserved even when the engine reports less", async () => {
+    it("POOL-3: what one engine reserved for its traders cannot be locked or paid by another, so closes still pay", async () => {
+      const f = await loadFixture(seededFixture);
+      const other = await (
+        await ethers.getContractFactory("MockPoolEngine")
+      ).deploy(f.aggregator, await f.engine.market(), f.pool, f.accounts);
+      await governPool(f, "addModule", [await other.getAddress(), true]);
+      await expect(f.engine.reserve(usdc(200_000)))
+        .to.emit(f.pool, "Reserved")
+        .withArgs(await f.engine.getAddress(), usdc(200_000), usdc(200_000));
+      await expect(other.lock(usdc(1_000_000)))
+        .to.be.revertedWithCustomError(f.pool, "LiquidityPoolInsufficientLiquidity")
+        .withArgs(usdc(1_000_000), usdc(800_000));
+      await other.lock(usdc(800_000));
+      await expect(other.pay(f.bob.address, 1n)).to.be.revertedWithCustomError(
+        f.pool,
+        "LiquidityPoolInsufficientLiquidity",
+      );
+      await expect(other.reserve(1n)).to.be.revertedWithCustomError(f.pool, "LiquidityPoolInsufficientLiquidity");
+      // The reserving engine's trader closes in profit: paid from the reservation.
+      await f.engine.settle(f.bob.address, usdc(200_000));
+      expect(await f.accounts.collateralOf(f.bob.address)).to.equal(usdc(200_000));
+      expect((await f.pool.poolState()).withdrawable).to.equal(0n);
+    });
+
+    it("POOL-3: a positive liability counts as reserved even when the engine reserved less", async () => {
       const f = await loadFixture(seededFixture);
       await f.engine.setPosition(1_000n * WAD, 3_000n * WAD);
       await f.setAll(3_500n); // traders are up 500,000
@@ -230,9 +255,34 @@ describe("LiquidityPool", () => {
       await expect(f.pool.connect(f.alice).cancelRedeemRequest(1n))
         .to.be.revertedWithCustomError(f.pool, "LiquidityPoolUnknownRequest")
         .withArgs(1n);
-      // A cancelled request is skipped when the queue is served.
+      // With the cancelled request gone, the next one is first in line and served at once when it can be.
       await f.engine.release(usdc(1_000_000));
-      await f.pool.serveRedeemRequests(5);
+      await expect(f.pool.connect(f.alice).requestRedeem(shares / 100n, f.alice.address))
+        .to.emit(f.pool, "RedeemRequestServed")
+        .withArgs(2n, shares / 100n, await f.pool.previewRedeem(shares / 100n), anyValue, 0n, true);
+      expect((await f.pool.poolState()).queuedShares).to.equal(0n);
+    });
+
+    it("POOL-3: a request the token refuses to pay goes back to its owner and the queue moves on", async () => {
+      const f = await loadFixture(seededFixture);
+      await f.pool.connect(f.bob).deposit(usdc(10_000), f.bob.address);
+      await afterHoldingTime(f);
+      await f.pauseRegistry.connect(f.guardian).pause(GLOBAL, mask(Action.Withdraw), "incident");
+      const [, , , , , , , blocked] = await ethers.getSigners();
+      const bobShares = await f.pool.balanceOf(f.bob.address);
+      await f.pool.connect(f.bob).requestRedeem(bobShares, blocked.address);
+      await f.pool.connect(f.alice).requestRedeem(SHARE_OFFSET * usdc(1_000), f.alice.address);
+      await f.usdc.setBlocked(blocked.address, true); // e.g. the token issuer's blocklist
+      await time.increase(3n * DAY); // the guardian's pause lapses
+      await f.setAll(3_000n);
+
+      await expect(f.pool.serveRedeemRequests(10))
+        .to.emit(f.pool, "RedeemRequestReturned")
+        .withArgs(1n, f.bob.address, bobShares)
+        .and.to.emit(f.pool, "RedeemRequestServed");
+      expect(await f.pool.balanceOf(f.bob.address)).to.equal(bobShares);
+      expect((await f.pool.poolState()).queuedShares).to.equal(0n);
+      expect(await f.pool.maxRedeem(f.alice.address)).to.be.greaterThan(0n);
     });
   });
 
@@ -260,6 +310,20 @@ describe("LiquidityPool", () => {
       expect(await f.pool.lockedShares(f.bob.address)).to.deep.equal([0n, 0n]);
     });
 
+    it("POOL-4: nobody can keep another LP's shares locked: adding to a receiver's locked shares is the receiver's alone", async () => {
+      const f = await loadFixture(poolFixture);
+      await f.pool.connect(f.alice).deposit(usdc(1_000), f.alice.address);
+      const unlockAt = BigInt(await time.latest()) + DAY;
+      await expect(f.pool.connect(f.mallory).deposit(1n, f.alice.address))
+        .to.be.revertedWithCustomError(f.pool, "LiquidityPoolReceiverLocked")
+        .withArgs(f.alice.address, unlockAt);
+      await expect(f.pool.connect(f.mallory).mint(SHARE_OFFSET, f.alice.address))
+        .to.be.revertedWithCustomError(f.pool, "LiquidityPoolReceiverLocked")
+        .withArgs(f.alice.address, unlockAt);
+      await f.pool.connect(f.alice).deposit(usdc(1), f.alice.address); // her own top-up may extend her lock
+      expect((await f.pool.lockedShares(f.alice.address))[1]).to.be.greaterThan(unlockAt);
+    });
+
     it("POOL-4: a deposit made for someone else locks only the new shares, never the receiver's free ones", async () => {
       const f = await loadFixture(seededFixture);
       const free = await f.pool.balanceOf(f.alice.address);
@@ -272,9 +336,9 @@ describe("LiquidityPool", () => {
       const f = await loadFixture(seededFixture);
       await f.pool.connect(f.bob).deposit(usdc(100_000), f.bob.address);
       await afterHoldingTime(f);
-      const shares = usdc(50_000) * SHARE_OFFSET;
+      const shares = usdc(20_000) * SHARE_OFFSET;
       const net = await expectedNet(f, shares);
-      expect(net).to.equal(usdc(50_000) - 49_950_050n); // fee = ceil(50,000 × 10 / 10,010)
+      expect(net).to.equal(usdc(20_000) - 19_980_020n); // fee = ceil(20,000 × 10 / 10,010)
       expect(await f.pool.previewRedeem(shares)).to.equal(net);
       const aliceValue = await f.pool.convertToAssets(await f.pool.balanceOf(f.alice.address));
       await expect(f.pool.connect(f.bob).redeem(shares, f.bob.address, f.bob.address))
@@ -417,6 +481,34 @@ describe("LiquidityPool", () => {
       await f.pool.connect(f.alice).approve(f.bob.address, shares);
       await f.pool.connect(f.bob).redeem(shares, f.bob.address, f.alice.address);
       expect(await f.pool.allowance(f.alice.address, f.bob.address)).to.equal(0n);
+    });
+  });
+
+  describe("edge cases of the standard", () => {
+    it("POOL-1: maxRedeem is 0 for shares worth nothing after the fee, rather than an amount that reverts", async () => {
+      const f = await loadFixture(seededFixture);
+      await f.pool.connect(f.alice).transfer(f.bob.address, 5n);
+      expect(await f.pool.maxRedeem(f.bob.address)).to.equal(0n);
+      expect(await f.pool.maxWithdraw(f.bob.address)).to.equal(0n);
+    });
+
+    it("POOL-1: when the traders' liability exceeds the cash, shares are worth nothing and deposits are refused", async () => {
+      const f = await loadFixture(seededFixture);
+      await f.engine.setPosition(10_000n * WAD, 3_000n * WAD);
+      await f.setAll(3_110n); // traders are up 1,100,000 on 1,000,000 of cash
+      expect(await f.pool.totalAssets()).to.equal(0n);
+      expect(await f.pool.maxDeposit(f.bob.address)).to.equal(0n);
+      await expect(f.pool.connect(f.bob).deposit(usdc(1_000), f.bob.address)).to.be.revertedWithCustomError(
+        f.pool,
+        "LiquidityPoolNoAssets",
+      );
+    });
+
+    it("POOL-1: only the pool itself may run a step of serving the queue", async () => {
+      const f = await loadFixture(seededFixture);
+      await expect(f.pool.connect(f.mallory).serveOne(1n, 0n, 0n))
+        .to.be.revertedWithCustomError(f.pool, "LiquidityPoolNotSelf")
+        .withArgs(f.mallory.address);
     });
   });
 

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { impersonateAccount, loadFixture, setBalance, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { Signer } from "ethers";
 import { deployFoundation, devConfig, handOverToTimelock } from "../../../deploy/foundation";
 import { deployPool } from "../../../deploy/pool";
@@ -96,6 +96,19 @@ describe("MarginAccounts", () => {
       // The books match the tokens on both sides.
       expect(await f.usdc.balanceOf(f.accounts)).to.equal(await f.accounts.totalCollateral());
       expect(await f.usdc.balanceOf(f.pool)).to.equal(usdc(1_010_000));
+    });
+
+    it("ACC-1: a profit is booked only once the engine has paid it in", async () => {
+      const f = await loadFixture(fundedFixture);
+      // The engine calls settle without paying the profit in first: refused, nothing booked.
+      const engine = await f.engine.getAddress();
+      await impersonateAccount(engine);
+      await setBalance(engine, 10n ** 18n);
+      const asEngine = await ethers.getSigner(engine);
+      await expect(f.accounts.connect(asEngine).settle(f.alice.address, usdc(1)))
+        .to.be.revertedWithCustomError(f.accounts, "MarginAccountsProfitNotPaidIn")
+        .withArgs(usdc(1), 0n);
+      expect(await f.accounts.collateralOf(f.alice.address)).to.equal(usdc(10_000));
     });
 
     it("ACC-1: engines move margin between accounts (a keeper reward) but never more than there is", async () => {
