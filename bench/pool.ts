@@ -65,11 +65,7 @@ export async function poolMeasurements(): Promise<GasMeasurement[]> {
       // What share pricing costs on its own: the engine's exposure read (its state plus the 3-source oracle
       // view), sent as a transaction so that every slot is cold, as it is inside a deposit.
       name: "pool_exposure_read",
-      send: async () =>
-        bob.sendTransaction({
-          to: await engine.getAddress(),
-          data: engine.interface.encodeFunctionData("poolExposure"),
-        }),
+      send: () => engine.connect(bob).poolExposure.send(),
     },
     {
       // A new LP's first deposit: its share balance and its holding lock are both fresh storage.
