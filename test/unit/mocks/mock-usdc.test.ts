@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { MockUSDC__factory } from "../../../typechain-types";
+import { signPermit } from "../../helpers/permit";
 
 describe("MockUSDC test collateral (SPEC §2)", function () {
   async function usdcFixture() {
@@ -19,19 +20,7 @@ describe("MockUSDC test collateral (SPEC §2)", function () {
     const { usdc, owner, spender } = await loadFixture(usdcFixture);
     const value = 1_000n * 10n ** 6n;
     const deadline = BigInt(await time.latest()) + 3600n;
-    const { chainId } = await ethers.provider.getNetwork();
-    const domain = { name: "Mock USD Coin", version: "1", chainId, verifyingContract: await usdc.getAddress() };
-    const types = {
-      Permit: [
-        { name: "owner", type: "address" },
-        { name: "spender", type: "address" },
-        { name: "value", type: "uint256" },
-        { name: "nonce", type: "uint256" },
-        { name: "deadline", type: "uint256" },
-      ],
-    };
-    const message = { owner: owner.address, spender: spender.address, value, nonce: 0n, deadline };
-    const { v, r, s } = ethers.Signature.from(await owner.signTypedData(domain, types, message));
+    const { v, r, s } = await signPermit(usdc, owner, spender.address, value, deadline);
     await usdc.permit(owner.address, spender.address, value, deadline, v, r, s);
     expect(await usdc.allowance(owner.address, spender.address)).to.equal(value);
     await expect(usdc.permit(owner.address, spender.address, value, deadline, v, r, s)).to.be.revertedWithCustomError(

@@ -1,15 +1,15 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { impersonateAccount, loadFixture, setBalance, time } from "@nomicfoundation/hardhat-network-helpers";
-import type { Signer } from "ethers";
 import { deployFoundation, devConfig, handOverToTimelock } from "../../../deploy/foundation";
 import { deployPool } from "../../../deploy/pool";
-import { MockFeeToken__factory, type MockUSDC } from "../../../typechain-types";
+import { MockFeeToken__factory } from "../../../typechain-types";
 import { GLOBAL } from "../../helpers/fixtures";
 import { Action, mask } from "../../helpers/actions";
 import { govern } from "../../helpers/timelock";
 import { WAD } from "../../helpers/oracle";
 import { poolFixture, usdc } from "../../helpers/pool";
+import { signPermit } from "../../helpers/permit";
 
 const USD = (n: bigint) => n * WAD;
 
@@ -20,25 +20,6 @@ async function fundedFixture() {
   await f.accounts.connect(f.alice).deposit(f.alice.address, usdc(10_000));
   await time.increase(1);
   return f;
-}
-
-/** An EIP-2612 permit signed by `owner` for `spender`. */
-async function signPermit(token: MockUSDC, owner: Signer, spender: string, value: bigint, deadline: bigint) {
-  const { chainId } = await ethers.provider.getNetwork();
-  const signature = await owner.signTypedData(
-    { name: await token.name(), version: "1", chainId, verifyingContract: await token.getAddress() },
-    {
-      Permit: [
-        { name: "owner", type: "address" },
-        { name: "spender", type: "address" },
-        { name: "value", type: "uint256" },
-        { name: "nonce", type: "uint256" },
-        { name: "deadline", type: "uint256" },
-      ],
-    },
-    { owner: await owner.getAddress(), spender, value, nonce: await token.nonces(owner), deadline },
-  );
-  return ethers.Signature.from(signature);
 }
 
 /** The pool side over a token that takes 1 % of every transfer. */
