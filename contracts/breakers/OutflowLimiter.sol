@@ -12,12 +12,13 @@ import {IOutflowLimiter} from "../interfaces/IOutflowLimiter.sol";
 import {IPauseRegistry} from "../interfaces/IPauseRegistry.sol";
 
 /// @title OutflowLimiter
-/// @notice The sliding-window cap on collateral leaving the protocol, with a same-transaction buffer and a
+/// @notice The per-window cap on collateral leaving the protocol, with a same-transaction buffer and a
 /// first-in, first-out queue for what does not fit (CB-4). See IOutflowLimiter for the rules.
 /// @dev The meter is OpenZeppelin's `RateLimiter.RefillingBucket` (one storage slot, constant gas however busy the
 /// protocol is). The bucket holds half of the window's cap and refills over one window, so what leaves within any
-/// `outflowWindow` seconds is at most half a cap at the start plus half a cap of refill: the cap, exactly. Its size
-/// follows the TVL: before each use the bucket is synced at its old size, then resized.
+/// `outflowWindow` seconds is at most half a cap at the start plus half a cap of refill: one cap of the TVL of the
+/// time (claims that waited `maxClaimDelay` are the documented exception). Its size follows the TVL: before each
+/// use the bucket is synced at its old size, then resized.
 contract OutflowLimiter is BoundedParameters, IOutflowLimiter {
     using RateLimiter for RateLimiter.RefillingBucket;
     using SafeERC20 for IERC20;
