@@ -8,23 +8,14 @@ import { deployFoundation, devConfig, handOverToTimelock, HOUR } from "../deploy
 import { deployAggregator, deployChainlinkAdapter, deployPythAdapter, listOracleMarket } from "../deploy/oracle";
 import { MockPyth__factory, MockV3Aggregator__factory } from "../typechain-types";
 import type { GasMeasurement } from "./harness";
-
-const WAD = 10n ** 18n;
+import { BENCH_LIMITS, listChainlinkMarket } from "./markets";
 
 export async function oracleMeasurements(): Promise<GasMeasurement[]> {
   const [deployer, governor, guardian] = await ethers.getSigners();
   const foundation = await deployFoundation(deployer, devConfig([governor.address], guardian.address));
   const aggregator = await deployAggregator(foundation, deployer);
-  const band = { minPrice: 100n * WAD, maxPrice: 100_000n * WAD, minSources: 2n, maxDeviationBps: 200n };
-  const limits = { ...band, maxJumpBps: 1_000n, recoveryReads: 3n };
-
   const eth = ethers.encodeBytes32String("ETH-USD");
-  const ethSources = [];
-  for (let i = 0; i < 3; i++) {
-    const feed = await new MockV3Aggregator__factory(deployer).deploy(8, 3_000n * 10n ** 8n + BigInt(i));
-    ethSources.push({ source: await (await deployChainlinkAdapter(deployer, feed)).getAddress(), maxStaleness: HOUR });
-  }
-  await listOracleMarket(aggregator, { market: eth, ...limits, sources: ethSources });
+  await listChainlinkMarket(aggregator, deployer, eth, 3_000n);
 
   const btc = ethers.encodeBytes32String("BTC-USD");
   const pyth = await new MockPyth__factory(deployer).deploy(60, 1);
@@ -47,7 +38,7 @@ export async function oracleMeasurements(): Promise<GasMeasurement[]> {
     const feed = await new MockV3Aggregator__factory(deployer).deploy(8, 60_000n * 10n ** 8n);
     btcSources.push({ source: await (await deployChainlinkAdapter(deployer, feed)).getAddress(), maxStaleness: HOUR });
   }
-  await listOracleMarket(aggregator, { market: btc, ...limits, sources: btcSources });
+  await listOracleMarket(aggregator, { market: btc, ...BENCH_LIMITS, sources: btcSources });
   await handOverToTimelock(foundation, deployer);
   // Steady state: each market has had a trusted read before the measured one.
   await aggregator.priceForRisk(eth);

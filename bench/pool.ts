@@ -4,16 +4,12 @@
  */
 import { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
-import { DAY, deployFoundation, devConfig, handOverToTimelock, HOUR } from "../deploy/foundation";
-import { deployAggregator, deployChainlinkAdapter, listOracleMarket } from "../deploy/oracle";
+import { DAY, deployFoundation, devConfig, handOverToTimelock } from "../deploy/foundation";
+import { deployAggregator } from "../deploy/oracle";
 import { deployPool } from "../deploy/pool";
-import {
-  type MockV3Aggregator,
-  MockPoolEngine__factory,
-  MockUSDC__factory,
-  MockV3Aggregator__factory,
-} from "../typechain-types";
+import { MockPoolEngine__factory, MockUSDC__factory } from "../typechain-types";
 import type { GasMeasurement } from "./harness";
+import { listChainlinkMarket } from "./markets";
 
 const WAD = 10n ** 18n;
 const usdc = (n: bigint | number) => BigInt(n) * 1_000_000n;
@@ -23,23 +19,7 @@ export async function poolMeasurements(): Promise<GasMeasurement[]> {
   const foundation = await deployFoundation(deployer, devConfig([governor.address], guardian.address));
   const aggregator = await deployAggregator(foundation, deployer);
   const eth = ethers.encodeBytes32String("ETH-USD");
-  const feeds: MockV3Aggregator[] = [];
-  const sources = [];
-  for (let i = 0; i < 3; i++) {
-    const feed = await new MockV3Aggregator__factory(deployer).deploy(8, 3_000n * 10n ** 8n + BigInt(i));
-    feeds.push(feed);
-    sources.push({ source: await (await deployChainlinkAdapter(deployer, feed)).getAddress(), maxStaleness: HOUR });
-  }
-  await listOracleMarket(aggregator, {
-    market: eth,
-    minPrice: 100n * WAD,
-    maxPrice: 100_000n * WAD,
-    minSources: 2n,
-    maxDeviationBps: 200n,
-    maxJumpBps: 1_000n,
-    recoveryReads: 3n,
-    sources,
-  });
+  const feeds = await listChainlinkMarket(aggregator, deployer, eth, 3_000n);
 
   const token = await new MockUSDC__factory(deployer).deploy();
   const { pool, accounts } = await deployPool(foundation, deployer, await token.getAddress());

@@ -68,7 +68,8 @@ export function devConfig(governors: string[], guardian: string): FoundationConf
   return { timelockDelay: HOUR, timelockGracePeriod: 14n * DAY, governors, guardian };
 }
 
-async function mined<T extends { wait(): Promise<unknown> }>(tx: Promise<T>): Promise<void> {
+/** Sends `tx` and waits for it to be mined. */
+export async function mined<T extends { wait(): Promise<unknown> }>(tx: Promise<T>): Promise<void> {
   await (await tx).wait();
 }
 

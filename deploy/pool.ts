@@ -12,16 +12,12 @@ import {
   OutflowLimiter,
   OutflowLimiter__factory,
 } from "../typechain-types";
-import { type Foundation, GUARDIAN_FUNCTIONS, setGuardianFunctions } from "./foundation";
+import { type Foundation, GUARDIAN_FUNCTIONS, mined, setGuardianFunctions } from "./foundation";
 
 export interface PoolDeployment {
   limiter: OutflowLimiter;
   pool: LiquidityPool;
   accounts: MarginAccounts;
-}
-
-async function mined<T extends { wait(): Promise<unknown> }>(tx: Promise<T>): Promise<void> {
-  await (await tx).wait();
 }
 
 export async function deployPool(

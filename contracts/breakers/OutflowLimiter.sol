@@ -180,7 +180,7 @@ contract OutflowLimiter is BoundedParameters, IOutflowLimiter {
         Claim memory c = _claims[claimId];
         if (c.recipient == address(0)) return 0;
         if (block.timestamp >= c.queuedAt + _config.maxClaimDelay) return c.end - c.next;
-        (, uint256 backlog, uint256 free) = _state();
+        (, uint256 backlog, uint256 free) = _state(_windowCap() / 2);
         uint256 processed = _queue.processed + Math.min(backlog, free);
         return Math.saturatingSub(Math.min(processed, c.end), c.next);
     }
@@ -194,7 +194,7 @@ contract OutflowLimiter is BoundedParameters, IOutflowLimiter {
     function limits() external view returns (Limits memory out) {
         uint256 used;
         uint256 free;
-        (used, out.backlog, free) = _state();
+        (used, out.backlog, free) = _state(_windowCap() / 2);
         uint256 served = Math.min(out.backlog, free);
         out.tvl = _config.tvl;
         out.capacity = _windowCap();
@@ -225,9 +225,10 @@ contract OutflowLimiter is BoundedParameters, IOutflowLimiter {
     /// for a new outflow (0 while any claim still waits, so nobody overtakes the queue).
     function _pumpQueue() private returns (uint256 available) {
         _bucket.sync(BUCKET_KEY);
+        uint256 size = _windowCap() / 2;
         // Half the window's cap: at most a few times the token supply, far below 2^208.
-        _bucket.updateSettings(_config.outflowWindow, uint208(_windowCap() / 2));
-        (, uint256 backlog, uint256 free) = _state();
+        _bucket.updateSettings(_config.outflowWindow, uint208(size));
+        (, uint256 backlog, uint256 free) = _state(size);
         if (backlog == 0) return free;
         uint256 served = Math.min(backlog, free);
         if (served != 0) {
@@ -238,13 +239,13 @@ contract OutflowLimiter is BoundedParameters, IOutflowLimiter {
         return backlog == served ? free - served : 0;
     }
 
-    /// @dev The bucket's usage (as of its last sync), the queue's backlog and what the bucket holds at the current
-    /// TVL: exactly what `_pumpQueue` computes after it resized the bucket.
-    function _state() private view returns (uint256 used, uint256 backlog, uint256 free) {
+    /// @dev The bucket's usage (as of its last sync), the queue's backlog and what a bucket of `size` holds: with
+    /// `size` at the current TVL, exactly what `_pumpQueue` computes after it resized the bucket.
+    function _state(uint256 size) private view returns (uint256 used, uint256 backlog, uint256 free) {
         (used, ) = _bucket.state(BUCKET_KEY);
         Queue memory q = _queue;
         backlog = q.queued - q.processed;
-        free = Math.saturatingSub(_windowCap() / 2, used);
+        free = Math.saturatingSub(size, used);
     }
 
     /// @dev `maxOutflowBps` of the TVL this transaction started with, rounded down (less capacity).

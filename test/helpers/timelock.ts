@@ -1,7 +1,7 @@
 /** Scenario helpers for timelock operations: schedule, wait, execute, as governance would. */
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { ethers } from "hardhat";
-import type { Signer, BytesLike } from "ethers";
+import type { BaseContract, BytesLike, Interface, Signer } from "ethers";
 import type { BulwarkTimelock } from "../../typechain-types";
 
 export interface Call {
@@ -75,4 +75,15 @@ export async function govern(timelock: BulwarkTimelock, governor: Signer, calls:
   const op = await schedule(timelock, governor, calls);
   await waitDelay(timelock);
   return execute(timelock, governor, op);
+}
+
+/** The whole governance path for one call of `fn(args)` on `target`. Returns the execution transaction. */
+export async function governCall(
+  f: { timelock: BulwarkTimelock; governor: Signer },
+  target: BaseContract,
+  fn: string,
+  args: unknown[],
+) {
+  const data = (target.interface as Interface).encodeFunctionData(fn, args);
+  return govern(f.timelock, f.governor, [{ target: await target.getAddress(), data }]);
 }

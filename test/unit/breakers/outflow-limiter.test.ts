@@ -1,10 +1,9 @@
 import { expect } from "chai";
-import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { DAY, HOUR } from "../../../deploy/foundation";
 import { GLOBAL, key } from "../../helpers/fixtures";
 import { Action, mask } from "../../helpers/actions";
-import { govern } from "../../helpers/timelock";
+import { governCall } from "../../helpers/timelock";
 import { MockFlashUser__factory } from "../../../typechain-types";
 import { poolFixture, type PoolFixture, usdc } from "../../helpers/pool";
 
@@ -140,8 +139,7 @@ describe("OutflowLimiter", () => {
     await f.pauseRegistry.connect(f.guardian).pause(GLOBAL, mask(Action.Withdraw), "exploit suspected");
     await time.increase(DAY);
     await expect(f.limiter.claim(1n)).to.be.revertedWithCustomError(f.limiter, "OutflowLimiterPaused");
-    const data = f.pauseRegistry.interface.encodeFunctionData("unpause", [GLOBAL, mask(Action.Withdraw), "ok"]);
-    await govern(f.timelock, f.governor, [{ target: await f.pauseRegistry.getAddress(), data }]);
+    await governCall(f, f.pauseRegistry, "unpause", [GLOBAL, mask(Action.Withdraw), "ok"]);
     await time.increase(2n * DAY); // the claim matures
     await f.limiter.claim(1n);
     expect(await f.usdc.balanceOf(f.alice.address)).to.equal(usdc(10_000_000 - 500_000 + 150_000));
@@ -204,8 +202,7 @@ describe("OutflowLimiter", () => {
       f.limiter,
       "AccessManagedUnauthorized",
     );
-    const data = f.limiter.interface.encodeFunctionData("setExit", [f.mallory.address, true]);
-    await expect(govern(f.timelock, f.governor, [{ target: await f.limiter.getAddress(), data }]))
+    await expect(governCall(f, f.limiter, "setExit", [f.mallory.address, true]))
       .to.be.revertedWithCustomError(f.limiter, "OutflowLimiterInvalidExit")
       .withArgs(f.mallory.address);
     expect(await f.limiter.isExit(f.accounts)).to.equal(true);
@@ -214,13 +211,7 @@ describe("OutflowLimiter", () => {
 
   it("CB-4, CB-6: parameters are bounded; the guardian may only lower the cap and lengthen the delays", async () => {
     const f = await loadFixture(tvlFixture);
-    const set = (k: string, v: bigint) =>
-      govern(f.timelock, f.governor, [
-        {
-          target: ethers.getAddress(f.limiter.target as string),
-          data: f.limiter.interface.encodeFunctionData("setParameter", [GLOBAL, k, v]),
-        },
-      ]);
+    const set = (k: string, v: bigint) => governCall(f, f.limiter, "setParameter", [GLOBAL, k, v]);
     await expect(set(MAX_OUTFLOW_BPS, 5_001n))
       .to.be.revertedWithCustomError(f.limiter, "ParameterOutOfBounds")
       .withArgs(MAX_OUTFLOW_BPS, 5_001n, 100n, 5_000n);

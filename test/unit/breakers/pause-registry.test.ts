@@ -1,20 +1,13 @@
 import { expect } from "chai";
-import type { Interface } from "ethers";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { DAY, HOUR } from "../../../deploy/foundation";
 import { foundationFixture, ETH, BTC, GLOBAL, key } from "../../helpers/fixtures";
-import { govern } from "../../helpers/timelock";
+import { governCall } from "../../helpers/timelock";
 import { Action, ACTION_COUNT, ALL_ACTIONS, DERISKING, GUARDIAN_PAUSABLE, mask } from "../../helpers/actions";
 
 describe("PauseRegistry (CB-1, CB-2, CB-3, CB-7)", function () {
-  async function governRegistry(
-    f: Awaited<ReturnType<typeof foundationFixture>>,
-    fn: "confirmPause" | "unpause" | "setParameter",
-    args: unknown[],
-  ) {
-    const data = (f.pauseRegistry.interface as Interface).encodeFunctionData(fn, args);
-    return govern(f.timelock, f.governor, [{ target: await f.pauseRegistry.getAddress(), data }]);
-  }
+  const governRegistry = (f: Awaited<ReturnType<typeof foundationFixture>>, fn: string, args: unknown[]) =>
+    governCall(f, f.pauseRegistry, fn, args);
 
   describe("CB-1 granular pauses", function () {
     it("CB-1: each action pauses on its own, per market", async function () {

@@ -1,19 +1,15 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import type { Interface } from "ethers";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { MarketPriceFeed__factory } from "../../../typechain-types";
 import { HOUR } from "../../../deploy/foundation";
 import { Bias, oracleFixture, OracleState, pythUpdate, Reason, WAD } from "../../helpers/oracle";
 import { BTC, ETH, GLOBAL, key } from "../../helpers/fixtures";
-import { govern } from "../../helpers/timelock";
+import { governCall } from "../../helpers/timelock";
 
 type F = Awaited<ReturnType<typeof oracleFixture>>;
 
-async function governAggregator(f: F, fn: string, args: unknown[]) {
-  const data = (f.aggregator.interface as Interface).encodeFunctionData(fn, args);
-  return govern(f.timelock, f.governor, [{ target: await f.aggregator.getAddress(), data }]);
-}
+const governAggregator = (f: F, fn: string, args: unknown[]) => governCall(f, f.aggregator, fn, args);
 
 describe("PriceAggregator (AGG-1 … AGG-6)", function () {
   describe("AGG-1 median, quorum, divergence", function () {

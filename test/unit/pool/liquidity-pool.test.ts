@@ -5,7 +5,7 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { DAY, HOUR } from "../../../deploy/foundation";
 import { GLOBAL, key } from "../../helpers/fixtures";
 import { Action, mask } from "../../helpers/actions";
-import { govern } from "../../helpers/timelock";
+import { governCall } from "../../helpers/timelock";
 import { WAD } from "../../helpers/oracle";
 import { BPS, poolFixture, type PoolFixture, SHARE_OFFSET, usdc } from "../../helpers/pool";
 
@@ -19,10 +19,7 @@ async function expectedNet(f: PoolFixture, shares: bigint) {
   return gross - (gross * FEE + FEE + BPS - 1n) / (FEE + BPS);
 }
 
-async function governPool(f: PoolFixture, fn: string, args: unknown[]) {
-  const data = f.pool.interface.encodeFunctionData(fn as never, args as never);
-  return govern(f.timelock, f.governor, [{ target: await f.pool.getAddress(), data }]);
-}
+const governPool = (f: PoolFixture, fn: string, args: unknown[]) => governCall(f, f.pool, fn, args);
 
 /** Waits out the holding time; the oracle's sources publish again (at `usd`), as they would over a day. */
 async function afterHoldingTime(f: PoolFixture, usd = 3_000n) {

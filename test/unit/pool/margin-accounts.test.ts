@@ -6,7 +6,7 @@ import { deployPool } from "../../../deploy/pool";
 import { MockFeeToken__factory } from "../../../typechain-types";
 import { GLOBAL } from "../../helpers/fixtures";
 import { Action, mask } from "../../helpers/actions";
-import { govern } from "../../helpers/timelock";
+import { governCall } from "../../helpers/timelock";
 import { WAD } from "../../helpers/oracle";
 import { poolFixture, usdc } from "../../helpers/pool";
 import { signPermit } from "../../helpers/permit";
@@ -115,8 +115,7 @@ describe("MarginAccounts", () => {
         f.accounts,
         "AccessManagedUnauthorized",
       );
-      const data = f.accounts.interface.encodeFunctionData("addEngine", [await f.engine.getAddress()]);
-      await expect(govern(f.timelock, f.governor, [{ target: await f.accounts.getAddress(), data }]))
+      await expect(governCall(f, f.accounts, "addEngine", [await f.engine.getAddress()]))
         .to.be.revertedWithCustomError(f.accounts, "MarginAccountsInvalidEngine")
         .withArgs(await f.engine.getAddress());
     });

@@ -1,0 +1,38 @@
+/** The markets the bench measures against: the same risk limits everywhere, Chainlink-type mock feeds. */
+import type { Signer } from "ethers";
+import { HOUR } from "../deploy/foundation";
+import { deployChainlinkAdapter, listOracleMarket } from "../deploy/oracle";
+import { type MockV3Aggregator, MockV3Aggregator__factory, type PriceAggregator } from "../typechain-types";
+
+const WAD = 10n ** 18n;
+
+/** Band, quorum, deviation, jump and recovery of every bench market. */
+export const BENCH_LIMITS = {
+  minPrice: 100n * WAD,
+  maxPrice: 100_000n * WAD,
+  minSources: 2n,
+  maxDeviationBps: 200n,
+  maxJumpBps: 1_000n,
+  recoveryReads: 3n,
+};
+
+/**
+ * Lists `market` on `aggregator` with three 8-decimal mock feeds at `usd` (each a unit apart, so the median is
+ * a real middle value), and returns the feeds.
+ */
+export async function listChainlinkMarket(
+  aggregator: PriceAggregator,
+  deployer: Signer,
+  market: string,
+  usd: bigint,
+): Promise<MockV3Aggregator[]> {
+  const feeds: MockV3Aggregator[] = [];
+  const sources = [];
+  for (let i = 0; i < 3; i++) {
+    const feed = await new MockV3Aggregator__factory(deployer).deploy(8, usd * 10n ** 8n + BigInt(i));
+    feeds.push(feed);
+    sources.push({ source: await (await deployChainlinkAdapter(deployer, feed)).getAddress(), maxStaleness: HOUR });
+  }
+  await listOracleMarket(aggregator, { market, ...BENCH_LIMITS, sources });
+  return feeds;
+}
