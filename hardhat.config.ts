@@ -23,10 +23,13 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD).setAction(async (args: { solcVersi
 
 const config: HardhatUserConfig = {
   solidity: {
-    version: SOLC_VERSION,
-    settings: {
-      optimizer: { enabled: true, runs: 200 },
-      evmVersion: "cancun",
+    compilers: [{ version: SOLC_VERSION, settings: { optimizer: { enabled: true, runs: 200 }, evmVersion: "cancun" } }],
+    overrides: {
+      // The perps engine must fit the 24 KB contract size limit (EIP-170).
+      "contracts/perps/PerpsEngine.sol": {
+        version: SOLC_VERSION,
+        settings: { optimizer: { enabled: true, runs: 1 }, evmVersion: "cancun", viaIR: true },
+      },
     },
   },
   paths: {

@@ -214,6 +214,9 @@ interface ILiquidityPool {
     /// @notice `module` as the pool knows it.
     function moduleOf(address module) external view returns (Module memory);
 
+    /// @notice The LPs' cash, and what `module` may pay or lock of it now (not locked, not reserved by others).
+    function liquidityFor(address module) external view returns (uint256 cash, uint256 free);
+
     /// @notice The engines that report exposure, in registration order.
     function engines() external view returns (address[] memory);
 }

@@ -58,6 +58,8 @@ interface IMarginAccounts {
     event MarginSettled(address indexed account, address indexed engine, int256 amount, uint256 shortfall);
     /// @notice `engine` moved `amount` of collateral from `from` to `to` (a keeper reward, a fee to a referrer).
     event MarginTransferred(address indexed from, address indexed to, address indexed engine, uint256 amount);
+    /// @notice `engine` moved `amount` of `account`'s collateral into the insurance fund.
+    event MarginToInsurance(address indexed account, address indexed engine, uint256 amount);
     /// @notice Governance registered `engine`.
     event EngineAdded(address indexed engine, address indexed actor);
 
@@ -86,6 +88,10 @@ interface IMarginAccounts {
     /// @notice Engines: moves `amount` of collateral from `from` to `to`.
     function transferMargin(address from, address to, uint256 amount) external;
 
+    /// @notice Engines: moves `amount` of `account`'s collateral into the pool's insurance fund (the margin left
+    /// after a liquidation, LIQ-4).
+    function toInsurance(address account, uint256 amount) external;
+
     /// @notice Governance: registers `engine`, whose requirements every withdrawal then checks.
     function addEngine(address engine) external;
 
@@ -97,6 +103,9 @@ interface IMarginAccounts {
 
     /// @notice `account`'s collateral, PnL, equity, margins and withdrawable amount.
     function accountState(address account) external view returns (AccountState memory);
+
+    /// @notice 10^(18 − collateral decimals): collateral units to 18-decimal USD.
+    function usdScale() external view returns (uint256);
 
     /// @notice The registered engines.
     function engines() external view returns (address[] memory);

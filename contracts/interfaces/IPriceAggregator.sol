@@ -110,6 +110,11 @@ interface IPriceAggregator {
     /// when it is not trusted. For risk-increasing actions: open, increase, withdraw margin, buy options, LP pricing.
     function priceForRisk(bytes32 market) external returns (uint256);
 
+    /// @notice `priceForRisk`, and when the median was published: the update time of the source whose price is the
+    /// median (the older of the two middle sources for an even count). Delayed orders (PERP-2) use it to refuse a
+    /// price that is older than the order.
+    function priceForRiskWithTime(bytes32 market) external returns (uint256 price, uint256 publishedAt);
+
     /// @notice Pushes pull-oracle updates (one entry per source, empty to skip), then `priceForRisk`. Excess value
     /// is refunded.
     function updateAndPriceForRisk(bytes32 market, bytes[] calldata updates) external payable returns (uint256);

@@ -81,6 +81,7 @@ contract PriceAggregator is IPriceAggregator, BoundedParameters, ReentrancyGuard
         uint256 low;
         uint256 high;
         uint256 newestUpdate;
+        uint256 medianUpdatedAt;
     }
 
     /// @notice The L2 sequencer uptime feed, or zero on chains without one.
@@ -197,6 +198,13 @@ contract PriceAggregator is IPriceAggregator, BoundedParameters, ReentrancyGuard
         (PriceState memory s, Evaluation memory e) = _read(market);
         if (s.state != State.Active) revert PriceAggregatorUntrusted(market, s.reason);
         return e.median;
+    }
+
+    /// @inheritdoc IPriceAggregator
+    function priceForRiskWithTime(bytes32 market) external returns (uint256 price, uint256 publishedAt) {
+        (PriceState memory s, Evaluation memory e) = _read(market);
+        if (s.state != State.Active) revert PriceAggregatorUntrusted(market, s.reason);
+        return (e.median, e.medianUpdatedAt);
     }
 
     /// @inheritdoc IPriceAggregator
@@ -354,24 +362,32 @@ contract PriceAggregator is IPriceAggregator, BoundedParameters, ReentrancyGuard
         MarketConfig memory config = m.config;
         uint256 count = config.sourceCount;
         uint256[] memory prices = new uint256[](count);
+        uint256[] memory times = new uint256[](count);
         for (uint256 i; i < count; ++i) {
             (uint256 price, uint256 updatedAt, IPriceSource.Status st) = _observe(m.sources[i], config);
             if (st != IPriceSource.Status.Valid) continue;
-            // Insertion sort: at most five values.
+            // Insertion sort by price, each price keeping its timestamp: at most five values.
             uint256 j = e.validSources;
             while (j > 0 && prices[j - 1] > price) {
-                prices[j] = prices[j - 1];
+                (prices[j], times[j]) = (prices[j - 1], times[j - 1]);
                 --j;
             }
-            prices[j] = price;
+            (prices[j], times[j]) = (price, updatedAt);
             e.validSources += 1;
             if (updatedAt > e.newestUpdate) e.newestUpdate = updatedAt;
         }
         uint256 n = e.validSources;
         if (n > 0) {
             (e.low, e.high) = (prices[0], prices[n - 1]);
-            // Even counts take the mean of the two middle values, rounded down.
-            e.median = n % 2 == 1 ? prices[n / 2] : (prices[n / 2 - 1] + prices[n / 2]) / 2;
+            // Even counts take the mean of the two middle values, rounded down, and the older of their times.
+            if (n % 2 == 1) {
+                (e.median, e.medianUpdatedAt) = (prices[n / 2], times[n / 2]);
+            } else {
+                e.median = (prices[n / 2 - 1] + prices[n / 2]) / 2;
+                uint256 a = times[n / 2 - 1];
+                uint256 b = times[n / 2];
+                e.medianUpdatedAt = a < b ? a : b;
+            }
         }
         e.reason = _sequencerReason();
         if (e.reason != FreezeReason.None) return e;

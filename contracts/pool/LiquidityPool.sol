@@ -392,6 +392,11 @@ contract LiquidityPool is ERC4626, BoundedParameters, ILiquidityPool {
     }
 
     /// @inheritdoc ILiquidityPool
+    function liquidityFor(address module) external view returns (uint256 cash, uint256 free) {
+        return (_balances.cash, _freeFor(module));
+    }
+
+    /// @inheritdoc ILiquidityPool
     function engines() external view returns (address[] memory) {
         return _engines;
     }

@@ -150,6 +150,16 @@ contract MarginAccounts is AccessManaged, IMarginAccounts {
         emit MarginTransferred(from, to, msg.sender, amount);
     }
 
+    /// @inheritdoc IMarginAccounts
+    function toInsurance(address account, uint256 amount) external onlyEngine {
+        uint256 balance = _collateral[account];
+        if (amount > balance) revert MarginAccountsInsufficientCollateral(account, amount, balance);
+        _collateral[account] = balance - amount;
+        _totalCollateral -= amount;
+        emit MarginToInsurance(account, msg.sender, amount);
+        pool.fundInsurance(amount);
+    }
+
     // ---------------------------------------------------------------------------------------------
     // Governance
     // ---------------------------------------------------------------------------------------------
