@@ -105,3 +105,22 @@ export async function perpsFixture() {
 }
 
 export type PerpsFixture = Awaited<ReturnType<typeof perpsFixture>>;
+
+/** A fresh trader holding `deposit` USDC of margin. */
+export async function freshTrader(f: PerpsFixture, index: number, deposit: bigint) {
+  const signer = (await ethers.getSigners())[10 + index];
+  await f.usdc.mint(signer.address, deposit);
+  await f.usdc.connect(signer).approve(f.accounts, ethers.MaxUint256);
+  await f.accounts.connect(signer).deposit(signer.address, deposit);
+  return signer;
+}
+
+/** The `PositionModified` event of a transaction: [oldSize, newSize, fillPrice, realised, fee]. */
+export async function positionModified(f: PerpsFixture, tx: { wait(): Promise<unknown> }) {
+  const receipt = (await tx.wait()) as { logs: { topics: readonly string[]; data: string }[] };
+  for (const log of receipt.logs) {
+    const parsed = f.engine.interface.parseLog(log);
+    if (parsed?.name === "PositionModified") return parsed.args;
+  }
+  throw new Error("no PositionModified event");
+}
