@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
+import type { Result } from "ethers";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { Action, mask } from "../../helpers/actions";
 import { BTC, ETH, key } from "../../helpers/fixtures";
@@ -16,8 +17,8 @@ describe("PerpsEngine: markets, orders and trading (SPEC §7)", function () {
     it("PERP-1: ETH-USD and BTC-USD are listed with their own parameters; listing needs governance and an oracle market", async function () {
       const f = await loadFixture(perpsFixture);
       expect(await f.markets.markets()).to.deep.equal([ETH, BTC]);
-      const eth = (await f.markets.configOf(ETH))[1].toObject();
-      const btc = (await f.markets.configOf(BTC))[1].toObject();
+      const eth = ((await f.markets.configOf(ETH))[1] as unknown as Result).toObject();
+      const btc = ((await f.markets.configOf(BTC))[1] as unknown as Result).toObject();
       expect(eth.skewScale).to.equal(ETH_SKEW_SCALE);
       expect(btc.skewScale).to.equal((3_000_000_000n * WAD) / 60_000n);
       await expect(f.markets.listMarket(key("SOL-USD"), eth)).to.be.revertedWithCustomError(
