@@ -1,6 +1,5 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import type { Result } from "ethers";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { Action, mask } from "../../helpers/actions";
 import { BTC, ETH, key } from "../../helpers/fixtures";
@@ -8,6 +7,7 @@ import { Bias } from "../../helpers/oracle";
 import * as M from "../../helpers/perps-math";
 import { freshTrader, perpsFixture, positionModified, units, usd, usdc } from "../../helpers/perps";
 import { governCall } from "../../helpers/timelock";
+import { marketConfig } from "../../../deploy/perps";
 
 const WAD = 10n ** 18n;
 const ETH_SKEW_SCALE = 1_000_000n * WAD;
@@ -17,19 +17,20 @@ describe("PerpsEngine: markets, orders and trading (SPEC §7)", function () {
     it("PERP-1: ETH-USD and BTC-USD are listed with their own parameters; listing needs governance and an oracle market", async function () {
       const f = await loadFixture(perpsFixture);
       expect(await f.markets.markets()).to.deep.equal([ETH, BTC]);
-      const eth = ((await f.markets.configOf(ETH))[1] as unknown as Result).toObject();
-      const btc = ((await f.markets.configOf(BTC))[1] as unknown as Result).toObject();
+      const [, eth] = await f.markets.configOf(ETH);
+      const [, btc] = await f.markets.configOf(BTC);
       expect(eth.skewScale).to.equal(ETH_SKEW_SCALE);
       expect(btc.skewScale).to.equal((3_000_000_000n * WAD) / 60_000n);
-      await expect(f.markets.listMarket(key("SOL-USD"), eth)).to.be.revertedWithCustomError(
+      const sol = marketConfig(150n);
+      await expect(f.markets.listMarket(key("SOL-USD"), sol)).to.be.revertedWithCustomError(
         f.markets,
         "AccessManagedUnauthorized",
       );
-      await expect(governCall(f, f.markets, "listMarket", [key("SOL-USD"), eth])).to.be.revertedWithCustomError(
+      await expect(governCall(f, f.markets, "listMarket", [key("SOL-USD"), sol])).to.be.revertedWithCustomError(
         f.aggregator,
         "PriceAggregatorUnknownMarket",
       );
-      await expect(governCall(f, f.markets, "listMarket", [ETH, eth])).to.be.revertedWithCustomError(
+      await expect(governCall(f, f.markets, "listMarket", [ETH, sol])).to.be.revertedWithCustomError(
         f.markets,
         "PerpsCannotList",
       );
