@@ -91,6 +91,8 @@ interface IPerpsEngine {
     error PerpsNoOrder(address account);
     /// @notice The keeper fee `fee` is below the minimum `minFee` (collateral units).
     error PerpsKeeperFeeTooLow(uint256 fee, uint256 minFee);
+    /// @notice An account with positions may escrow as keeper fee only margin it could withdraw, `free`.
+    error PerpsKeeperFeeAboveFreeMargin(uint256 keeperFee, uint256 free);
     /// @notice The order may be executed from `readyAt`.
     error PerpsOrderNotReady(address account, uint256 readyAt);
     /// @notice The order expired at `expiredAt`; it can only be cancelled.

@@ -128,6 +128,12 @@ contract PerpsEngine is IPerpsEngine, IPoolEngine, IMarginEngine, ReentrancyGuar
         if (keeperFee < minFee) revert PerpsKeeperFeeTooLow(keeperFee, minFee);
         int256 size = _positions[msg.sender][index].size;
         _checkPause(market, size, size + sizeDelta);
+        // The escrowed fee leaves the account's margin: with positions open it must come from what could be
+        // withdrawn, or an order could carry the margin away from under them.
+        if (_records[msg.sender].marketMask != 0) {
+            uint256 free = accounts.accountState(msg.sender).withdrawable;
+            if (keeperFee > free) revert PerpsKeeperFeeAboveFreeMargin(keeperFee, free);
+        }
 
         _orders[msg.sender] = Order({
             sizeDelta: sizeDelta.toInt128(),
@@ -642,7 +648,9 @@ contract PerpsEngine is IPerpsEngine, IPoolEngine, IMarginEngine, ReentrancyGuar
             revert PerpsLiquidationStepUsed(market, uint256(_states[first].liquidationWindowStart) + window);
         }
         // The reward is paid first from the account's margin, so that a liquidation pays while any margin is left.
-        reward = Math.min(rewardUsd / usdScale, units);
+        // Never more than the margin left: the collateral, and the equity (so liquidating oneself cannot pay).
+        uint256 equityUnits = h.equity > 0 ? uint256(h.equity) / usdScale : 0;
+        reward = Math.min(rewardUsd / usdScale, Math.min(units, equityUnits));
         if (reward != 0) accounts.transferMargin(account, liquidator, reward);
 
         for (uint256 i; i < trades.length; ++i) {
@@ -742,9 +750,10 @@ contract PerpsEngine is IPerpsEngine, IPoolEngine, IMarginEngine, ReentrancyGuar
                 ? int256(Math.ceilDiv(uint256(tradersUsd), usdScale))
                 : -int256(uint256(-tradersUsd) / usdScale);
         units -= int256(uint256(_totalDebt));
-        int256 floor = -int256(accounts.totalCollateral());
+        Held memory held_ = _held;
+        int256 floor = -int256(accounts.totalCollateral() - held_.escrow - held_.pending);
         if (units < floor) units = floor;
-        liability = units - int256(uint256(_held.pending));
+        liability = units - int256(uint256(held_.pending));
     }
 
     /// @dev `account`'s health with `prices` by market index, and its collateral (units).

@@ -97,7 +97,7 @@ library PerpsValuation {
     }
 
     /// @notice Completes `h` once every position is added: liquidatable when an account with positions has equity
-    /// below its maintenance margin (LIQ-1); the expected reward capped at its collateral (`units`).
+    /// below its maintenance margin (LIQ-1); the expected reward capped at its collateral (`units`) and its equity.
     function finish(
         IPerpsEngine.Health memory h,
         bool hasPositions,
@@ -106,6 +106,7 @@ library PerpsValuation {
         uint256 usdScale
     ) internal pure {
         h.liquidatable = hasPositions && h.equity < int256(h.maintenanceMargin);
-        if (h.liquidatable) h.expectedReward = Math.min(rewardUsd / usdScale, units);
+        uint256 equityUnits = h.equity > 0 ? uint256(h.equity) / usdScale : 0;
+        if (h.liquidatable) h.expectedReward = Math.min(rewardUsd / usdScale, Math.min(units, equityUnits));
     }
 }

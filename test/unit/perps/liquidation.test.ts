@@ -79,6 +79,20 @@ describe("PerpsEngine: liquidation (SPEC §8)", function () {
     expect((await f.accounts.collateralOf(f.keeper.address)) - keeperBefore).to.equal(usdc(5));
   });
 
+  it("LIQ-1, LIQ-3: the reward never exceeds the account's equity, so liquidating oneself near zero equity does not pay", async function () {
+    const f = await loadFixture(perpsFixture);
+    await governCall(f, f.markets, "setParameter", [ETH, key("liquidationRewardBps"), 100n]);
+    const trader = await underwater(f, 2_845n);
+    const [h] = await f.lens.healthOf([trader.address]);
+    const equityUnits = h.health.equity / 10n ** 12n;
+    expect(equityUnits).to.be.gt(0n);
+    // 1 % of 170,700 = 1,707 would be the reward; the equity is lower, and caps it.
+    expect(h.health.expectedReward).to.equal(equityUnits);
+    const keeperBefore = await f.accounts.collateralOf(f.keeper.address);
+    await f.engine.connect(f.keeper).liquidate(trader.address);
+    expect((await f.accounts.collateralOf(f.keeper.address)) - keeperBefore).to.equal(equityUnits);
+  });
+
   it("LIQ-4: a shortfall is covered by the insurance fund, then by the LPs, with events saying how much", async function () {
     const f = await loadFixture(perpsFixture);
     await f.pool.connect(f.lp).fundInsurance(usdc(1_000));

@@ -107,6 +107,18 @@ describe("PerpsEngine: markets, orders and trading (SPEC §7)", function () {
       expect(await f.accounts.collateralOf(f.alice.address)).to.equal(usdc(100_000) - usdc(1));
     });
 
+    it("PERP-2: with positions open, the keeper fee may only come from free margin (review: margin carried away by a fee)", async function () {
+      const f = await loadFixture(perpsFixture);
+      const trader = await freshTrader(f, 0, usdc(10_000));
+      await f.trade(trader, ETH, units(60));
+      const free = (await f.accounts.accountState(trader.address)).withdrawable;
+      const fee = await f.accounts.collateralOf(trader.address);
+      await expect(f.engine.connect(trader).commitOrder(ETH, -units(1), 1n, fee))
+        .to.be.revertedWithCustomError(f.engine, "PerpsKeeperFeeAboveFreeMargin")
+        .withArgs(fee, (x: bigint) => x <= free && free - x <= 1n); // a second more of funding
+      await f.engine.connect(trader).commitOrder(ETH, -units(1), 1n, usdc(1));
+    });
+
     it("PERP-2: an expired order cannot execute; anyone cancels it and the fee returns minus the charge", async function () {
       const f = await loadFixture(perpsFixture);
       await f.engine.connect(f.alice).commitOrder(ETH, units(1), ethers.MaxUint256 >> 128n, usdc(10));
