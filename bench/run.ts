@@ -9,11 +9,12 @@ import hre from "hardhat";
 import { formatTable, measure, type GasResult } from "./harness";
 import { governanceMeasurements } from "./governance";
 import { oracleMeasurements } from "./oracle";
+import { perpsMeasurements } from "./perps";
 import { poolMeasurements } from "./pool";
 
 async function main(): Promise<void> {
   if (hre.network.name !== "hardhat") throw new Error("bench: run it on the in-process hardhat network");
-  const suites = [governanceMeasurements, oracleMeasurements, poolMeasurements];
+  const suites = [governanceMeasurements, oracleMeasurements, poolMeasurements, perpsMeasurements];
   const results: GasResult[] = [];
   for (const suite of suites) {
     for (const m of await suite()) results.push(await measure(m));
