@@ -1,4 +1,7 @@
-/** Trading attacks of SPEC §14, each played against the deployed perps stack. */
+/**
+ * Trading attacks of SPEC §14, each played against the deployed perps stack. The dust-position attack is
+ * test/unit/perps/liquidation.test.ts "LIQ-3: … a dust position pays the floor".
+ */
 import { expect } from "chai";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { Action, GUARDIAN_PAUSABLE, mask } from "../helpers/actions";
@@ -52,16 +55,6 @@ describe("Scenario: trading attacks (SPEC §14)", function () {
     const closed = await collateral(f, closer.address);
     const selfTotal = (await collateral(f, self.address)) + (await collateral(f, selfLiquidator.address)) - usdc(1);
     expect(selfTotal).to.be.lt(closed);
-  });
-
-  it("LIQ-3: a dust position is still worth liquidating (the minimum margin pays the reward floor)", async function () {
-    const f = await loadFixture(perpsFixture);
-    const dust = await freshTrader(f, 0, usdc(25));
-    await f.trade(dust, ETH, units(1) / 100n, { keeperFee: usdc(3) });
-    await f.setPrices(2_850n);
-    const [h] = await f.lens.healthOf([dust.address]);
-    expect(h.health.liquidatable).to.equal(true);
-    expect(h.health.expectedReward).to.equal(usdc(5));
   });
 
   it("LIQ-2: a whale liquidation moves the skew by at most the step per window", async function () {
