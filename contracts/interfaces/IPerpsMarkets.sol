@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+// The most markets one deployment lists: each is a bit of an account's 8-bit market mask in the engine.
+uint256 constant PERPS_MAX_MARKETS = 8;
+
 /// @title IPerpsMarkets
 /// @notice The perps markets and their bounded risk parameters (PERP-1, PERP-6, PERP-7, LIQ-2, LIQ-3, CB-5, CB-6),
 /// kept apart from the engine that trades them. Market parameters live in the market's scope (its id), engine-wide

@@ -194,14 +194,12 @@ contract PriceAggregator is IPriceAggregator, BoundedParameters, ReentrancyGuard
     // ---------------------------------------------------------------------------------------------
 
     /// @inheritdoc IPriceAggregator
-    function priceForRisk(bytes32 market) public returns (uint256) {
-        (PriceState memory s, Evaluation memory e) = _read(market);
-        if (s.state != State.Active) revert PriceAggregatorUntrusted(market, s.reason);
-        return e.median;
+    function priceForRisk(bytes32 market) public returns (uint256 price) {
+        (price, ) = priceForRiskWithTime(market);
     }
 
     /// @inheritdoc IPriceAggregator
-    function priceForRiskWithTime(bytes32 market) external returns (uint256 price, uint256 publishedAt) {
+    function priceForRiskWithTime(bytes32 market) public returns (uint256 price, uint256 publishedAt) {
         (PriceState memory s, Evaluation memory e) = _read(market);
         if (s.state != State.Active) revert PriceAggregatorUntrusted(market, s.reason);
         return (e.median, e.medianUpdatedAt);

@@ -12,7 +12,7 @@ import {IPauseRegistry} from "../interfaces/IPauseRegistry.sol";
 import {IPerpsEngine} from "../interfaces/IPerpsEngine.sol";
 import {IPoolEngine} from "../interfaces/IPoolEngine.sol";
 import {IPriceAggregator} from "../interfaces/IPriceAggregator.sol";
-import {IPerpsMarkets} from "../interfaces/IPerpsMarkets.sol";
+import {IPerpsMarkets, PERPS_MAX_MARKETS} from "../interfaces/IPerpsMarkets.sol";
 import {PerpsMath} from "./PerpsMath.sol";
 import {PerpsValuation} from "./PerpsValuation.sol";
 
@@ -76,7 +76,7 @@ contract PerpsEngine is IPerpsEngine, IPoolEngine, IMarginEngine, ReentrancyGuar
     /// @notice 10^(18 − collateral decimals).
     uint256 public immutable usdScale;
 
-    MarketState[8] private _states;
+    MarketState[PERPS_MAX_MARKETS] private _states;
     mapping(address account => mapping(uint256 index => Position)) private _positions;
     mapping(address account => AccountRecord) private _records;
     mapping(address account => Order) private _orders;
@@ -377,10 +377,10 @@ contract PerpsEngine is IPerpsEngine, IPoolEngine, IMarginEngine, ReentrancyGuar
         (uint256 fill, uint256 fee) = _fill(t, c, s);
 
         // Take the old position out of the market's aggregates, realise the part that closes, put the new one in.
-        _removeFromMarket(s, p);
+        _applyToMarket(s, p, -1);
         int256 realised = _realised(p, newSize, t.delta, fill, s.fundingIndex);
         Position memory next = _nextPosition(p, newSize, t.delta, fill, s.fundingIndex);
-        _addToMarket(s, next);
+        _applyToMarket(s, next, 1);
 
         if (checked) _checkCaps(market, c, s, newSize);
         _reserve(s, c, t.price, checked);
@@ -468,18 +468,13 @@ contract PerpsEngine is IPerpsEngine, IPoolEngine, IMarginEngine, ReentrancyGuar
         return Position(newSize.toInt128(), entry.toUint128(), entryIndex.toInt128());
     }
 
-    function _removeFromMarket(MarketState memory s, Position memory p) private pure {
+    /// @dev Adds `p` to (`sign` 1) or takes it out of (`sign` −1) the market's open interest and `debtCorrection`.
+    function _applyToMarket(MarketState memory s, Position memory p, int256 sign) private pure {
         if (p.size == 0) return;
-        if (p.size > 0) s.longOpenInterest -= uint128(uint256(int256(p.size)));
-        else s.shortOpenInterest -= uint128(uint256(-int256(p.size)));
-        s.debtCorrection = (int256(s.debtCorrection) - _debtOf(p)).toInt160();
-    }
-
-    function _addToMarket(MarketState memory s, Position memory p) private pure {
-        if (p.size == 0) return;
-        if (p.size > 0) s.longOpenInterest += uint128(uint256(int256(p.size)));
-        else s.shortOpenInterest += uint128(uint256(-int256(p.size)));
-        s.debtCorrection = (int256(s.debtCorrection) + _debtOf(p)).toInt160();
+        uint128 size = uint128(SignedMath.abs(p.size));
+        if (p.size > 0) s.longOpenInterest = sign > 0 ? s.longOpenInterest + size : s.longOpenInterest - size;
+        else s.shortOpenInterest = sign > 0 ? s.shortOpenInterest + size : s.shortOpenInterest - size;
+        s.debtCorrection = (int256(s.debtCorrection) + sign * _debtOf(p)).toInt160();
     }
 
     /// @dev A position's term in `debtCorrection`, computed the same way when it enters and leaves.

@@ -30,6 +30,7 @@ contract PerpsLens {
     IPerpsMarkets public immutable perpsMarkets;
     IPriceAggregator public immutable aggregator;
     IMarginAccounts public immutable accounts;
+    uint256 private immutable _usdScale;
 
     /// @param engine_ the perps engine
     /// @param accounts_ the margin accounts
@@ -38,6 +39,7 @@ contract PerpsLens {
         perpsMarkets = engine_.perpsMarkets();
         aggregator = engine_.aggregator();
         accounts = accounts_;
+        _usdScale = accounts_.usdScale();
     }
 
     /// @notice Equity, margins, liquidatable flag and expected reward of each of `list`, in one call.
@@ -91,32 +93,32 @@ contract PerpsLens {
         uint256 n;
         for (uint256 i; i < prices.price.length; ++i) {
             if (mask & (1 << i) == 0) continue;
-            out[n++] = _value(account, i, prices.price[i]);
+            (bytes32 market, IPerpsMarkets.MarketConfig memory c) = perpsMarkets.marketAt(i);
+            out[n++] = _value(account, market, c, prices.price[i]);
         }
     }
 
     function _health(address account, Prices memory prices) private view returns (IPerpsEngine.Health memory h) {
         (uint256 debt, uint256 mask) = engine.accountOf(account);
         uint256 units = accounts.collateralOf(account);
-        uint256 usdScale = accounts.usdScale();
-        h.equity = int256(units * usdScale) - int256(debt * usdScale);
+        h.equity = int256(units * _usdScale) - int256(debt * _usdScale);
         uint256 rewardUsd;
         bool trusted = true;
         for (uint256 i; i < prices.price.length; ++i) {
             if (mask & (1 << i) == 0) continue;
-            (, IPerpsMarkets.MarketConfig memory c) = perpsMarkets.marketAt(i);
-            rewardUsd = PerpsValuation.add(h, _value(account, i, prices.price[i]), c, rewardUsd);
+            (bytes32 market, IPerpsMarkets.MarketConfig memory c) = perpsMarkets.marketAt(i);
+            rewardUsd = PerpsValuation.add(h, _value(account, market, c, prices.price[i]), c, rewardUsd);
             if (!prices.trusted[i]) trusted = false;
         }
-        PerpsValuation.finish(h, mask != 0 && trusted, rewardUsd, units, usdScale);
+        PerpsValuation.finish(h, mask != 0 && trusted, rewardUsd, units, _usdScale);
     }
 
     function _value(
         address account,
-        uint256 index,
+        bytes32 market,
+        IPerpsMarkets.MarketConfig memory c,
         uint256 price
     ) private view returns (IPerpsEngine.PositionValue memory) {
-        (bytes32 market, IPerpsMarkets.MarketConfig memory c) = perpsMarkets.marketAt(index);
         IPerpsEngine.Position memory p = engine.positionOf(account, market);
         return PerpsValuation.value(p, market, c, engine.marketState(market), price, false);
     }

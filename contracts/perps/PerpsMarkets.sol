@@ -2,7 +2,7 @@
 pragma solidity 0.8.28;
 
 import {BoundedParameters} from "../governance/BoundedParameters.sol";
-import {IPerpsMarkets} from "../interfaces/IPerpsMarkets.sol";
+import {IPerpsMarkets, PERPS_MAX_MARKETS} from "../interfaces/IPerpsMarkets.sol";
 import {IPriceAggregator} from "../interfaces/IPriceAggregator.sol";
 
 /// @title PerpsMarkets
@@ -13,7 +13,7 @@ import {IPriceAggregator} from "../interfaces/IPriceAggregator.sol";
 /// dust position still pays its liquidator) and under the reward cap.
 contract PerpsMarkets is BoundedParameters, IPerpsMarkets {
     /// @notice The most markets one engine lists (each is a bit of an account's market mask).
-    uint256 public constant MAX_MARKETS = 8;
+    uint256 public constant MAX_MARKETS = PERPS_MAX_MARKETS;
 
     bytes32 public constant SKEW_SCALE = "skewScale";
     bytes32 public constant MAX_POSITION_SIZE = "maxPositionSize";

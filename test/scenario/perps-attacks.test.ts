@@ -5,12 +5,13 @@
 import { expect } from "chai";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { Action, GUARDIAN_PAUSABLE, mask } from "../helpers/actions";
-import { ETH, GLOBAL } from "../helpers/fixtures";
+import { ETH, GLOBAL, key } from "../helpers/fixtures";
 import { freshTrader, perpsFixture, type PerpsFixture, units, usdc } from "../helpers/perps";
+import { governCall } from "../helpers/timelock";
 
 const WAD = 10n ** 18n;
 
-/** The account's total: collateral plus any keeper fee still escrowed for it (none once orders ran). */
+/** The account's margin in the accounts (its keeper fees are paid out once its orders ran). */
 const collateral = (f: PerpsFixture, who: string) => f.accounts.collateralOf(who);
 
 describe("Scenario: trading attacks (SPEC §14)", function () {
@@ -64,8 +65,6 @@ describe("Scenario: trading attacks (SPEC §14)", function () {
     await f.setPrices(2_900n);
     const [, config] = await f.markets.configOf(ETH);
     expect(config.liquidationStep).to.be.gt(units(600)); // the default step would close it at once…
-    const { governCall } = await import("../helpers/timelock");
-    const { key } = await import("../helpers/fixtures");
     await governCall(f, f.markets, "setParameter", [ETH, key("liquidationStep"), units(100)]);
     await f.setPrices(2_900n);
     const skewBefore = (await f.engine.marketState(ETH)).longOpenInterest;
