@@ -12,9 +12,9 @@ import {IPauseRegistry} from "./IPauseRegistry.sol";
 /// - `cash`: collateral that belongs to the LPs, including what is locked for options. Tracked internally, so a
 ///   token sent to the pool by mistake changes no share price (and can be moved to the insurance fund).
 /// - `totalAssets() = cash − Σ liability` of the engines (IPoolEngine), never below zero.
-/// - `reserved`: cash a module set aside for its traders' maximum profit (`reserve`); no other module may lock or
-///   pay it, and LPs may not withdraw it.
-/// - `withdrawable = cash − locked − Σ max(reserved, positive liability)` per module: what LPs may take out (POOL-3).
+/// - `reserved`: cash an engine sets aside for its traders' maximum profit (`IPoolEngine.reservedAssets`, read by the
+///   pool when it needs it); no other module may lock or pay it, and LPs may not withdraw it.
+/// - `withdrawable = cash − locked − Σ max(reserved, positive liability)` per engine: what LPs may take out (POOL-3).
 /// - `insurance`: owned by no LP; it only ever covers traders' bad debt (`coverShortfall`).
 ///
 /// Defences: shares are priced with an offset of 10^6 virtual shares (the inflation attack loses); while a price
@@ -31,7 +31,6 @@ interface ILiquidityPool {
         bool registered;
         bool reportsExposure;
         uint112 locked;
-        uint112 reserved;
     }
 
     /// @notice A queued redemption: `shares` escrowed by `owner`, paid to `receiver` when served.
@@ -114,8 +113,6 @@ interface ILiquidityPool {
     /// @notice Request `requestId` could not be paid to its receiver (the token refused the transfer); it left the
     /// queue and its `shares` went back to `owner`, so it cannot hold up the requests behind it.
     event RedeemRequestReturned(uint256 indexed requestId, address indexed owner, uint256 shares);
-    /// @notice `module` now reserves `assets` of cash for its traders.
-    event Reserved(address indexed module, uint256 assets, uint256 totalReserved);
     /// @notice `shares` of request `requestId` were redeemed for `assets`; `paidNow` went to the receiver and the
     /// rest is outflow-limiter claim `claimId` (0 when nothing was queued).
     event RedeemRequestServed(
@@ -169,10 +166,6 @@ interface ILiquidityPool {
 
     /// @notice Pulls `assets` from the calling module into the LPs' cash.
     function collect(uint256 assets) external;
-
-    /// @notice Sets the calling module's reservation to `assets`: cash kept for its traders' maximum profit, which
-    /// only this module may pay out and nobody may lock or withdraw. Raising it needs that much free cash.
-    function reserve(uint256 assets) external;
 
     /// @notice Locks `assets` of cash for the calling module (OPT-2); they stay the LPs' but cannot be withdrawn. Never
     /// cash that other modules reserved.

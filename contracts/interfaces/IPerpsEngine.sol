@@ -105,6 +105,9 @@ interface IPerpsEngine {
     error PerpsSlippage(uint256 fillPrice, uint256 acceptablePrice);
     /// @notice A de-risking call would increase or flip the position (`size` now, `sizeDelta` asked).
     error PerpsNotReducing(int256 size, int256 sizeDelta);
+    /// @notice The trade would raise the engine's reservation to `reserved`, more than the `free` cash the pool has
+    /// for it (POOL-3): the pool cannot back the traders' maximum profit.
+    error PerpsInsufficientLiquidity(uint256 reserved, uint256 free);
     /// @notice `account` has no position in `market`.
     error PerpsNoPosition(address account, bytes32 market);
     /// @notice The trade would take `market`'s open interest on one side to `openInterest`, above `cap`.
@@ -167,7 +170,8 @@ interface IPerpsEngine {
     /// @notice `account`'s debt `debt` was covered: `fromInsurance` by the insurance fund, `fromLps` by the LPs, whose
     /// share price fell by that much (collateral units).
     event BadDebtCovered(address indexed account, uint256 debt, uint256 fromInsurance, uint256 fromLps);
-    /// @notice After its last position was liquidated, `account`'s remaining `margin` went to the insurance fund.
+    /// @notice After its last position was liquidated, `account`'s remaining `margin` went to the insurance fund (held
+    /// by the engine until `sweepPending`, and already counted as insurance when bad debt is covered).
     event MarginToInsuranceFund(address indexed account, uint256 margin);
     /// @notice A realised loss exceeded `account`'s collateral: its debt is now `debt` (collateral units).
     event DebtIncurred(address indexed account, uint256 debt);
@@ -184,8 +188,9 @@ interface IPerpsEngine {
         int256 liability,
         uint256 cap
     );
-    /// @notice Fees and losses held by the engine, `assets`, were paid into the pool.
-    event PendingSwept(uint256 assets);
+    /// @notice Fees and losses held by the engine, `assets`, were paid into the pool, and margin held for the
+    /// insurance fund, `insurance`, into the fund.
+    event PendingSwept(uint256 assets, uint256 insurance);
     /// @notice The engine's reservation in the pool changed to `reserved` (collateral units).
     event ReservationChanged(uint256 reserved);
 
@@ -217,8 +222,9 @@ interface IPerpsEngine {
     /// ADL threshold (anyone).
     function autoDeleverage(address account, bytes32 market) external;
 
-    /// @notice Pays the fees and losses the engine holds into the pool (anyone).
-    function sweepPending() external returns (uint256 assets);
+    /// @notice Pays the fees and losses the engine holds into the pool, and the margin it holds for the insurance fund
+    /// into the fund (anyone).
+    function sweepPending() external returns (uint256 assets, uint256 insurance);
 
     /// @notice `account`'s position in `market`.
     function positionOf(address account, bytes32 market) external view returns (Position memory);

@@ -10,24 +10,25 @@ uint256 constant PERPS_MAX_MARKETS = 8;
 /// ones in scope 0 (`IBoundedParameters`).
 interface IPerpsMarkets {
     /// @notice A market's risk parameters (all bounded; `IBoundedParameters` keys of the same names). USD amounts
-    /// 18-decimal, sizes in base units, funding per day..
+    /// 18-decimal, sizes in base units (at most 10^28: list a low-priced asset in thousands), funding per day. Every
+    /// bound fits its field, and the fields fill four storage slots, which every trade reads.
     struct MarketConfig {
-        uint128 skewScale;
-        uint128 maxPositionSize;
-        uint128 maxLongOpenInterest;
-        uint128 maxShortOpenInterest;
-        uint128 liquidationStep;
-        uint64 maxFundingVelocity;
-        uint64 maxFundingRate;
-        uint96 minMargin;
-        uint96 liquidationRewardFlat;
+        uint96 skewScale;
+        uint96 maxPositionSize;
         uint16 makerFeeBps;
         uint16 takerFeeBps;
         uint16 maintenanceMarginBps;
         uint16 liquidationRewardBps;
-        uint96 liquidationRewardFloor;
-        uint96 liquidationRewardCap;
+        uint96 maxLongOpenInterest;
+        uint96 maxShortOpenInterest;
+        uint64 maxFundingVelocity;
+        uint96 liquidationStep;
+        uint64 maxFundingRate;
+        uint80 minMargin;
         uint16 reserveBps;
+        uint80 liquidationRewardFlat;
+        uint80 liquidationRewardFloor;
+        uint80 liquidationRewardCap;
         uint8 maxLeverage;
     }
 
@@ -60,10 +61,13 @@ interface IPerpsMarkets {
     /// @notice How many markets are listed.
     function marketCount() external view returns (uint256);
 
+    /// @notice `market`'s index; reverts with `PerpsUnknownMarket` for an unlisted market.
+    function indexOf(bytes32 market) external view returns (uint256);
+
     /// @notice `market`'s index and parameters; reverts with `PerpsUnknownMarket` for an unlisted market.
     function configOf(bytes32 market) external view returns (uint256 index, MarketConfig memory config);
 
-    /// @notice The id and parameters of the market at `index`.
+    /// @notice The id and parameters of the market at `index`; reverts with `PerpsUnknownMarket` (id 0) past the last.
     function marketAt(uint256 index) external view returns (bytes32 market, MarketConfig memory config);
 
     /// @notice Engine-wide parameters.

@@ -30,6 +30,8 @@ contract MockPoolEngine is IPoolEngine, IMarginEngine {
     /// @notice The traders' net size (18 decimals, positive long) and its entry price (18 decimals).
     int256 public size;
     uint256 public entryPrice;
+    /// @notice The reservation, raised only when it fits what the pool has free for this engine (as the perps engine).
+    uint256 public reservedAssets;
     mapping(address account => Requirement) public requirements;
 
     constructor(IPriceAggregator aggregator_, bytes32 market_, ILiquidityPool pool_, IMarginAccounts accounts_) {
@@ -45,7 +47,11 @@ contract MockPoolEngine is IPoolEngine, IMarginEngine {
     }
 
     function reserve(uint256 assets) external {
-        pool.reserve(assets);
+        (, uint256 free) = pool.liquidityFor(address(this));
+        if (assets > reservedAssets && assets > free) {
+            revert ILiquidityPool.LiquidityPoolInsufficientLiquidity(assets, free);
+        }
+        reservedAssets = assets;
     }
 
     function setRequirement(address account, int256 pnl, uint256 initialMargin, uint256 maintenanceMargin) external {

@@ -37,18 +37,38 @@ contract PerpsEngine is IPerpsEngine, IPoolEngine, IMarginEngine, ReentrancyGuar
         Adl
     }
 
-    /// @dev An account's debt (collateral units) and the markets it holds positions in (bit i: market i).
+    /// @dev An account's debt (collateral units), the markets it holds positions in (bit i: market i), and the keeper
+    /// fee escrowed for its pending order (collateral units). One slot, which commit and execute write anyway.
     struct AccountRecord {
         uint128 debt;
         uint8 marketMask;
         bool known;
+        uint96 keeperFee;
     }
 
-    /// @dev Keeper fees held for pending orders, and fees and losses held for the pool (collateral units). Their sum
-    /// is the engine's own balance in the margin accounts.
+    /// @dev A pending order as stored, in one slot (`committedAt` 0: none); its keeper fee is in the account record.
+    /// An acceptable price above `uint96` (far above any price the oracle allows) is stored as the `uint96` maximum,
+    /// which bounds a fill the same way.
+    struct StoredOrder {
+        int96 sizeDelta;
+        uint96 acceptablePrice;
+        uint32 committedAt;
+        uint8 marketIndex;
+    }
+
+    /// @dev Keeper fees held for pending orders, and fees and losses held for the pool (collateral units). With the
+    /// insurance held (`_insuranceHeld`), their sum is the engine's own balance in the margin accounts.
     struct Held {
         uint128 escrow;
         uint128 pending;
+    }
+
+    /// @dev The markets one operation values, by market index: id, parameters and price (zero where not loaded).
+    /// Each market's parameters are fetched once per transaction.
+    struct MarketSet {
+        bytes32[PERPS_MAX_MARKETS] ids;
+        IPerpsMarkets.MarketConfig[PERPS_MAX_MARKETS] configs;
+        uint256[PERPS_MAX_MARKETS] prices;
     }
 
     /// @dev One trade as `_trade` takes it.
@@ -79,11 +99,14 @@ contract PerpsEngine is IPerpsEngine, IPoolEngine, IMarginEngine, ReentrancyGuar
     MarketState[PERPS_MAX_MARKETS] private _states;
     mapping(address account => mapping(uint256 index => Position)) private _positions;
     mapping(address account => AccountRecord) private _records;
-    mapping(address account => Order) private _orders;
+    mapping(address account => StoredOrder) private _orders;
     address[] private _accountList;
     Held private _held;
     uint128 private _totalDebt;
     uint128 private _totalReserved;
+    /// @dev Liquidated accounts' remaining margin, held for the insurance fund until `sweepPending` (LIQ-4). It shares
+    /// a slot with `_totalReserved`, which liquidations write anyway.
+    uint128 private _insuranceHeld;
 
     modifier onlySelf() {
         if (msg.sender != address(this)) revert PerpsInvalidInput();
@@ -121,37 +144,38 @@ contract PerpsEngine is IPerpsEngine, IPoolEngine, IMarginEngine, ReentrancyGuar
         uint256 acceptablePrice,
         uint256 keeperFee
     ) external nonReentrant {
-        (uint256 index, ) = perpsMarkets.configOf(market);
+        uint256 index = perpsMarkets.indexOf(market);
         if (sizeDelta == 0 || acceptablePrice == 0) revert PerpsInvalidInput();
         if (_orders[msg.sender].committedAt != 0) revert PerpsOrderPending(msg.sender);
         uint256 minFee = Math.ceilDiv(perpsMarkets.globalConfig().minKeeperFee, usdScale);
         if (keeperFee < minFee) revert PerpsKeeperFeeTooLow(keeperFee, minFee);
         int256 size = _positions[msg.sender][index].size;
         _checkPause(market, size, size + sizeDelta);
+        AccountRecord memory r = _records[msg.sender];
         // The escrowed fee leaves the account's margin: with positions open it must come from what could be
         // withdrawn, or an order could carry the margin away from under them.
-        if (_records[msg.sender].marketMask != 0) {
+        if (r.marketMask != 0) {
             uint256 free = accounts.accountState(msg.sender).withdrawable;
             if (keeperFee > free) revert PerpsKeeperFeeAboveFreeMargin(keeperFee, free);
         }
 
-        _orders[msg.sender] = Order({
-            sizeDelta: sizeDelta.toInt128(),
-            committedAt: uint64(block.timestamp),
-            marketIndex: uint8(index),
-            acceptablePrice: acceptablePrice.toUint128(),
-            keeperFee: keeperFee.toUint128()
+        _orders[msg.sender] = StoredOrder({
+            sizeDelta: sizeDelta.toInt96(),
+            acceptablePrice: uint96(Math.min(acceptablePrice, type(uint96).max)),
+            committedAt: uint32(block.timestamp),
+            marketIndex: uint8(index)
         });
-        _held.escrow += keeperFee.toUint128();
-        _remember(msg.sender);
+        if (!r.known) _accountList.push(msg.sender);
+        (r.known, r.keeperFee) = (true, keeperFee.toUint96());
+        _records[msg.sender] = r;
+        _held.escrow += uint128(keeperFee);
         emit OrderCommitted(msg.sender, market, sizeDelta, acceptablePrice, keeperFee, block.timestamp);
         accounts.transferMargin(msg.sender, address(this), keeperFee);
     }
 
     /// @inheritdoc IPerpsEngine
     function executeOrder(address account) external nonReentrant {
-        Order memory order = _orders[account];
-        if (order.committedAt == 0) revert PerpsNoOrder(account);
+        Order memory order = _takeOrder(account);
         IPerpsMarkets.GlobalConfig memory g = perpsMarkets.globalConfig();
         uint256 readyAt = order.committedAt + g.minOrderDelay;
         if (block.timestamp < readyAt) revert PerpsOrderNotReady(account, readyAt);
@@ -161,7 +185,6 @@ contract PerpsEngine is IPerpsEngine, IPoolEngine, IMarginEngine, ReentrancyGuar
         (uint256 price, uint256 publishedAt) = aggregator.priceForRiskWithTime(market);
         if (publishedAt < order.committedAt) revert PerpsPriceOlderThanOrder(publishedAt, order.committedAt);
 
-        delete _orders[account];
         _held.escrow -= order.keeperFee;
         _trade(
             Trade(account, order.marketIndex, market, config, order.sizeDelta, price, order.acceptablePrice, Kind.Order)
@@ -172,13 +195,11 @@ contract PerpsEngine is IPerpsEngine, IPoolEngine, IMarginEngine, ReentrancyGuar
 
     /// @inheritdoc IPerpsEngine
     function cancelOrder(address account) external nonReentrant {
-        Order memory order = _orders[account];
-        if (order.committedAt == 0) revert PerpsNoOrder(account);
+        Order memory order = _takeOrder(account);
         IPerpsMarkets.GlobalConfig memory g = perpsMarkets.globalConfig();
         uint256 expiresAt = order.committedAt + g.orderWindow;
         if (block.timestamp <= expiresAt) revert PerpsOrderNotExpired(account, expiresAt + 1);
 
-        delete _orders[account];
         uint256 charge = Math.mulDiv(order.keeperFee, g.cancelChargeBps, BPS, Math.Rounding.Ceil);
         uint256 refund = order.keeperFee - charge;
         Held memory h = _held;
@@ -229,27 +250,35 @@ contract PerpsEngine is IPerpsEngine, IPoolEngine, IMarginEngine, ReentrancyGuar
 
     /// @inheritdoc IPerpsEngine
     function autoDeleverage(address account, bytes32 market) external nonReentrant {
-        (uint256 index, IPerpsMarkets.MarketConfig memory config) = perpsMarkets.configOf(market);
+        uint256 index = perpsMarkets.indexOf(market);
         Position memory p = _positions[account][index];
         if (p.size == 0) revert PerpsNoPosition(account, market);
-        uint256[] memory prices = _freshPrices(_openMarkets(), type(uint256).max);
-        int256 liability = _exposure(prices);
+        MarketSet memory set = _marketSet(_openMarkets());
+        for (uint256 i; i < PERPS_MAX_MARKETS; ++i) {
+            if (set.ids[i] != bytes32(0)) set.prices[i] = aggregator.priceForRisk(set.ids[i]);
+        }
+        int256 liability = _exposure(set);
         (uint256 cash, ) = pool.liquidityFor(address(this));
         uint256 cap = Math.mulDiv(cash, perpsMarkets.globalConfig().adlThresholdBps, BPS);
         if (liability <= int256(cap)) revert PerpsAdlNotNeeded(liability, cap);
-        PositionValue memory v = PerpsValuation.value(p, market, config, _states[index], prices[index], true);
+        IPerpsMarkets.MarketConfig memory config = set.configs[index];
+        uint256 price = set.prices[index];
+        PositionValue memory v = PerpsValuation.value(p, market, config, _states[index], price, true);
         if (v.pnl - v.fundingOwed <= 0) revert PerpsAdlNotProfitable(account, market, v.pnl - v.fundingOwed);
-        _trade(Trade(account, index, market, config, -int256(p.size), prices[index], 0, Kind.Adl));
-        emit AutoDeleveraged(account, market, msg.sender, p.size, prices[index], liability, cap);
+        _trade(Trade(account, index, market, config, -int256(p.size), price, 0, Kind.Adl));
+        emit AutoDeleveraged(account, market, msg.sender, p.size, price, liability, cap);
     }
 
     /// @inheritdoc IPerpsEngine
-    function sweepPending() external nonReentrant returns (uint256 assets) {
+    function sweepPending() external nonReentrant returns (uint256 assets, uint256 insurance) {
         assets = _held.pending;
-        if (assets == 0) return 0;
+        insurance = _insuranceHeld;
+        if (assets == 0 && insurance == 0) return (0, 0);
         _held.pending = 0;
-        emit PendingSwept(assets);
-        accounts.settle(address(this), -int256(assets));
+        _insuranceHeld = 0;
+        emit PendingSwept(assets, insurance);
+        if (assets != 0) accounts.settle(address(this), -int256(assets));
+        if (insurance != 0) accounts.toInsurance(address(this), insurance);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -258,25 +287,23 @@ contract PerpsEngine is IPerpsEngine, IPoolEngine, IMarginEngine, ReentrancyGuar
 
     /// @inheritdoc IPoolEngine
     function poolExposure() external view returns (int256 liability, bool trusted) {
-        uint256 count = perpsMarkets.marketCount();
-        uint256[] memory prices = new uint256[](count);
+        MarketSet memory set = _marketSet(_openMarkets());
         trusted = true;
-        for (uint256 i; i < count; ++i) {
-            MarketState memory s = _states[i];
-            if (s.longOpenInterest == 0 && s.shortOpenInterest == 0) continue;
-            (bytes32 market, ) = perpsMarkets.marketAt(i);
-            IPriceAggregator.Status memory st = aggregator.status(market);
+        for (uint256 i; i < PERPS_MAX_MARKETS; ++i) {
+            if (set.ids[i] == bytes32(0)) continue;
+            IPriceAggregator.Status memory st = aggregator.status(set.ids[i]);
             if (st.state == IPriceAggregator.State.Active) {
-                prices[i] = st.median;
+                set.prices[i] = st.median;
                 continue;
             }
             trusted = false;
             // The side against the LPs: the higher known price when traders are net long, the lower when short.
             uint256 known = st.median == 0 ? st.lastGoodPrice : st.median;
+            MarketState storage s = _states[i];
             bool netLong = s.longOpenInterest >= s.shortOpenInterest;
-            prices[i] = netLong ? Math.max(known, st.lastGoodPrice) : Math.min(known, st.lastGoodPrice);
+            set.prices[i] = netLong ? Math.max(known, st.lastGoodPrice) : Math.min(known, st.lastGoodPrice);
         }
-        liability = _exposure(prices);
+        liability = _exposure(set);
     }
 
     /// @inheritdoc IMarginEngine
@@ -284,19 +311,22 @@ contract PerpsEngine is IPerpsEngine, IPoolEngine, IMarginEngine, ReentrancyGuar
     function marginRequirement(
         address account
     ) external view returns (int256 pnl, uint256 initialMargin, uint256 maintenanceMargin) {
-        uint256 mask = _records[account].marketMask;
-        uint256[] memory prices = new uint256[](mask == 0 ? 0 : perpsMarkets.marketCount());
-        for (uint256 i; i < prices.length; ++i) {
-            if (mask & (1 << i) == 0) continue;
-            (bytes32 market, ) = perpsMarkets.marketAt(i);
-            IPriceAggregator.Status memory st = aggregator.status(market);
+        MarketSet memory set = _marketSet(_records[account].marketMask);
+        for (uint256 i; i < PERPS_MAX_MARKETS; ++i) {
+            if (set.ids[i] == bytes32(0)) continue;
+            IPriceAggregator.Status memory st = aggregator.status(set.ids[i]);
             if (st.state != IPriceAggregator.State.Active) {
-                revert IPriceAggregator.PriceAggregatorUntrusted(market, st.reason);
+                revert IPriceAggregator.PriceAggregatorUntrusted(set.ids[i], st.reason);
             }
-            prices[i] = st.median;
+            set.prices[i] = st.median;
         }
-        (Health memory h, uint256 units) = _health(account, prices);
+        (Health memory h, uint256 units) = _health(account, set);
         return (h.equity - int256(units * usdScale), h.initialMargin, h.maintenanceMargin);
+    }
+
+    /// @inheritdoc IPoolEngine
+    function reservedAssets() external view returns (uint256) {
+        return _totalReserved;
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -305,20 +335,20 @@ contract PerpsEngine is IPerpsEngine, IPoolEngine, IMarginEngine, ReentrancyGuar
 
     /// @inheritdoc IPerpsEngine
     function positionOf(address account, bytes32 market) external view returns (Position memory) {
-        (uint256 index, ) = perpsMarkets.configOf(market);
-        return _positions[account][index];
+        return _positions[account][perpsMarkets.indexOf(market)];
     }
 
     /// @inheritdoc IPerpsEngine
     function marketState(bytes32 market) external view returns (MarketState memory) {
-        (uint256 index, ) = perpsMarkets.configOf(market);
-        return _states[index];
+        return _states[perpsMarkets.indexOf(market)];
     }
 
     /// @inheritdoc IPerpsEngine
     function orderOf(address account) external view returns (Order memory order, bytes32 market) {
-        order = _orders[account];
-        if (order.committedAt != 0) (market, ) = perpsMarkets.marketAt(order.marketIndex);
+        StoredOrder memory o = _orders[account];
+        if (o.committedAt == 0) return (order, market);
+        order = Order(o.sizeDelta, o.committedAt, o.marketIndex, o.acceptablePrice, _records[account].keeperFee);
+        (market, ) = perpsMarkets.marketAt(o.marketIndex);
     }
 
     /// @inheritdoc IPerpsEngine
@@ -337,11 +367,15 @@ contract PerpsEngine is IPerpsEngine, IPoolEngine, IMarginEngine, ReentrancyGuar
         return _accountList[index];
     }
 
-    /// @notice Keeper fees held for orders, fees and losses held for the pool, traders' debt, and the reservation
-    /// in the pool (collateral units).
-    function held() external view returns (uint256 escrow, uint256 pending, uint256 totalDebt, uint256 reserved) {
+    /// @notice Keeper fees held for orders, fees and losses held for the pool, margin held for the insurance fund,
+    /// traders' debt, and the reservation in the pool (collateral units).
+    function held()
+        external
+        view
+        returns (uint256 escrow, uint256 pending, uint256 insurance, uint256 totalDebt, uint256 reserved)
+    {
         Held memory h = _held;
-        return (h.escrow, h.pending, _totalDebt, _totalReserved);
+        return (h.escrow, h.pending, _insuranceHeld, _totalDebt, _totalReserved);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -389,7 +423,7 @@ contract PerpsEngine is IPerpsEngine, IPoolEngine, IMarginEngine, ReentrancyGuar
         emit PositionModified(t.account, market, p.size, newSize, fill, realised, fee);
 
         _settle(t.account, realised - int256(fee));
-        if (checked) _checkInitialMargin(t.account, t.index, t.price);
+        if (checked) _checkInitialMargin(t);
         if (_records[t.account].marketMask == 0) _coverDebt(t.account);
     }
 
@@ -504,9 +538,13 @@ contract PerpsEngine is IPerpsEngine, IPoolEngine, IMarginEngine, ReentrancyGuar
         if (target == old) return;
         s.reserved = target.toUint128();
         uint256 total = _totalReserved - old + target;
+        if (target > old) {
+            // The pool reads the reservation (`reservedAssets`); raising it needs that much cash free for this engine.
+            (, uint256 free) = pool.liquidityFor(address(this));
+            if (total > free) revert PerpsInsufficientLiquidity(total, free);
+        }
         _totalReserved = total.toUint128();
         emit ReservationChanged(total);
-        pool.reserve(total);
     }
 
     /// @dev Books a realised amount (USD) for `account`: a profit first repays its debt, then is paid from the held
@@ -570,8 +608,17 @@ contract PerpsEngine is IPerpsEngine, IPoolEngine, IMarginEngine, ReentrancyGuar
             accounts.transferMargin(account, address(this), repaid);
         }
         if (debt == repaid) return;
-        (uint256 fromInsurance, uint256 fromLps) = pool.coverShortfall(debt - repaid);
-        emit BadDebtCovered(account, debt - repaid, fromInsurance, fromLps);
+        // The insurance fund's share held here goes first: it becomes the pool's, as a swept loss would.
+        uint256 shortfall = debt - repaid;
+        uint256 fromHeld = Math.min(shortfall, _insuranceHeld);
+        if (fromHeld != 0) {
+            _insuranceHeld -= uint128(fromHeld);
+            _held.pending += uint128(fromHeld);
+        }
+        (uint256 fromInsurance, uint256 fromLps) = shortfall == fromHeld
+            ? (0, 0)
+            : pool.coverShortfall(shortfall - fromHeld);
+        emit BadDebtCovered(account, shortfall, fromHeld + fromInsurance, fromLps);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -608,11 +655,14 @@ contract PerpsEngine is IPerpsEngine, IPoolEngine, IMarginEngine, ReentrancyGuar
     /// @dev After a risk-increasing trade, equity (every position valued as if closed now) covers the initial margin
     /// of every position (PERP-6). The traded market is valued at the execution price, the others at fresh trusted
     /// prices.
-    function _checkInitialMargin(address account, uint256 index, uint256 price) private {
-        uint256[] memory prices = _freshPrices(_records[account].marketMask, index);
-        prices[index] = price;
-        (Health memory h, ) = _health(account, prices);
-        if (h.equity < int256(h.initialMargin)) revert PerpsInsufficientMargin(account, h.equity, h.initialMargin);
+    function _checkInitialMargin(Trade memory t) private {
+        MarketSet memory set = _marketSet(_records[t.account].marketMask & ~(1 << t.index));
+        for (uint256 i; i < PERPS_MAX_MARKETS; ++i) {
+            if (set.ids[i] != bytes32(0)) set.prices[i] = aggregator.priceForRisk(set.ids[i]);
+        }
+        (set.ids[t.index], set.configs[t.index], set.prices[t.index]) = (t.market, t.config, t.price);
+        (Health memory h, ) = _health(t.account, set);
+        if (h.equity < int256(h.initialMargin)) revert PerpsInsufficientMargin(t.account, h.equity, h.initialMargin);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -621,26 +671,24 @@ contract PerpsEngine is IPerpsEngine, IPoolEngine, IMarginEngine, ReentrancyGuar
 
     function _liquidate(address account, address liquidator) private returns (uint256 reward) {
         uint256 mask = _records[account].marketMask;
-        uint256 count = perpsMarkets.marketCount();
-        uint256[] memory prices = new uint256[](count);
-        for (uint256 i; i < count; ++i) {
-            if (mask & (1 << i) == 0) continue;
-            (bytes32 market, ) = perpsMarkets.marketAt(i);
+        MarketSet memory set = _marketSet(mask);
+        for (uint256 i; i < PERPS_MAX_MARKETS; ++i) {
+            bytes32 market = set.ids[i];
+            if (market == bytes32(0)) continue;
             if (pauseRegistry.isPaused(market, IPauseRegistry.Action.Liquidate)) {
                 revert PerpsPaused(market, uint8(IPauseRegistry.Action.Liquidate));
             }
             if (pauseRegistry.inLiquidationGrace(market)) revert PerpsLiquidationGrace(market);
-            prices[i] = aggregator.priceForLiquidation(market);
+            set.prices[i] = aggregator.priceForLiquidation(market);
         }
-        (Health memory h, uint256 units) = _health(account, prices);
+        (Health memory h, uint256 units) = _health(account, set);
         if (!h.liquidatable) revert PerpsAccountHealthy(account, h.equity, h.maintenanceMargin);
 
         uint256 window = perpsMarkets.globalConfig().liquidationWindow;
-        (Trade[] memory trades, uint256 rewardUsd) = _planLiquidation(account, mask, prices, window);
+        (Trade[] memory trades, uint256 rewardUsd) = _planLiquidation(account, set, window);
         if (rewardUsd == type(uint256).max) {
             uint256 first = _firstBit(mask);
-            (bytes32 market, ) = perpsMarkets.marketAt(first);
-            revert PerpsLiquidationStepUsed(market, uint256(_states[first].liquidationWindowStart) + window);
+            revert PerpsLiquidationStepUsed(set.ids[first], uint256(_states[first].liquidationWindowStart) + window);
         }
         // The reward is paid first from the account's margin, so that a liquidation pays while any margin is left.
         // Never more than the margin left: the collateral, and the equity (so liquidating oneself cannot pay).
@@ -651,15 +699,16 @@ contract PerpsEngine is IPerpsEngine, IPoolEngine, IMarginEngine, ReentrancyGuar
         for (uint256 i; i < trades.length; ++i) {
             if (trades[i].delta == 0) continue;
             _trade(trades[i]);
-            emit PositionLiquidated(account, trades[i].market, liquidator, trades[i].delta, prices[i], reward);
+            emit PositionLiquidated(account, trades[i].market, liquidator, trades[i].delta, set.prices[i], reward);
         }
-        // The last position gone: the remaining margin goes to the insurance fund (LIQ-4); any debt was covered in
-        // `_trade`.
+        // The last position gone: the remaining margin is held for the insurance fund (LIQ-4) until `sweepPending`
+        // moves it there with the fees; any debt was covered in `_trade`.
         if (_records[account].marketMask == 0) {
             uint256 left = accounts.collateralOf(account);
             if (left != 0) {
+                _insuranceHeld += left.toUint128();
                 emit MarginToInsuranceFund(account, left);
-                accounts.toInsurance(account, left);
+                accounts.transferMargin(account, address(this), left);
             }
         }
     }
@@ -668,22 +717,21 @@ contract PerpsEngine is IPerpsEngine, IPoolEngine, IMarginEngine, ReentrancyGuar
     /// `type(uint256).max` as the reward when every market's step is used up for this window.
     function _planLiquidation(
         address account,
-        uint256 mask,
-        uint256[] memory prices,
+        MarketSet memory set,
         uint256 window
     ) private returns (Trade[] memory trades, uint256 rewardUsd) {
-        trades = new Trade[](prices.length);
+        trades = new Trade[](PERPS_MAX_MARKETS);
         bool closesAny;
-        for (uint256 i; i < prices.length; ++i) {
-            if (mask & (1 << i) == 0) continue;
-            (bytes32 market, IPerpsMarkets.MarketConfig memory c) = perpsMarkets.marketAt(i);
+        for (uint256 i; i < PERPS_MAX_MARKETS; ++i) {
+            if (set.ids[i] == bytes32(0)) continue;
+            IPerpsMarkets.MarketConfig memory c = set.configs[i];
             int256 size = _positions[account][i].size;
             uint256 amount = _takeStep(i, SignedMath.abs(size), c.liquidationStep, window);
             if (amount == 0) continue;
             closesAny = true;
             int256 delta = size > 0 ? -int256(amount) : int256(amount);
-            trades[i] = Trade(account, i, market, c, delta, prices[i], 0, Kind.Liquidation);
-            rewardUsd += PerpsValuation.reward(amount, prices[i], c);
+            trades[i] = Trade(account, i, set.ids[i], c, delta, set.prices[i], 0, Kind.Liquidation);
+            rewardUsd += PerpsValuation.reward(amount, set.prices[i], c);
         }
         if (!closesAny) rewardUsd = type(uint256).max;
     }
@@ -708,13 +756,12 @@ contract PerpsEngine is IPerpsEngine, IPoolEngine, IMarginEngine, ReentrancyGuar
     // Valuation
     // ---------------------------------------------------------------------------------------------
 
-    /// @dev Fresh trusted prices for the markets in `mask` except `skip`, by market index (0 elsewhere).
-    function _freshPrices(uint256 mask, uint256 skip) private returns (uint256[] memory prices) {
-        prices = new uint256[](perpsMarkets.marketCount());
-        for (uint256 i; i < prices.length; ++i) {
-            if (i == skip || mask & (1 << i) == 0) continue;
-            (bytes32 market, ) = perpsMarkets.marketAt(i);
-            prices[i] = aggregator.priceForRisk(market);
+    /// @dev The ids and parameters of the markets in `mask`, one registry call each; prices are left to the caller.
+    function _marketSet(uint256 mask) private view returns (MarketSet memory set) {
+        for (uint256 i; mask != 0; ++i) {
+            if (mask & (1 << i) == 0) continue;
+            mask &= ~(1 << i);
+            (set.ids[i], set.configs[i]) = perpsMarkets.marketAt(i);
         }
     }
 
@@ -729,15 +776,15 @@ contract PerpsEngine is IPerpsEngine, IPoolEngine, IMarginEngine, ReentrancyGuar
     /// @dev The traders' side against the pool, in collateral units: their PnL minus funding at `prices` (0: skip),
     /// rounded against the LPs, less their debt (a pool asset), bounded below by the margin they hold (bad debt is no
     /// asset), less the fees and losses the engine holds for the pool.
-    function _exposure(uint256[] memory prices) private view returns (int256 liability) {
+    function _exposure(MarketSet memory set) private view returns (int256 liability) {
         int256 tradersUsd;
-        for (uint256 i; i < prices.length; ++i) {
-            if (prices[i] == 0) continue;
+        for (uint256 i; i < PERPS_MAX_MARKETS; ++i) {
+            uint256 price = set.prices[i];
+            if (price == 0) continue;
             MarketState memory s = _states[i];
-            (, IPerpsMarkets.MarketConfig memory c) = perpsMarkets.marketAt(i);
-            PerpsValuation.accrue(s, c, prices[i]);
+            PerpsValuation.accrue(s, set.configs[i], price);
             // Σ size × (price − entry) − Σ size × (index − entryIndex) = skew × (price − index) − debtCorrection.
-            tradersUsd -= PerpsMath.mulDivDown(-PerpsValuation.skewOf(s), int256(prices[i]) - s.fundingIndex, WAD);
+            tradersUsd -= PerpsMath.mulDivDown(-PerpsValuation.skewOf(s), int256(price) - s.fundingIndex, WAD);
             tradersUsd -= s.debtCorrection;
         }
         int256 units =
@@ -746,13 +793,13 @@ contract PerpsEngine is IPerpsEngine, IPoolEngine, IMarginEngine, ReentrancyGuar
                 : -int256(uint256(-tradersUsd) / usdScale);
         units -= int256(uint256(_totalDebt));
         Held memory held_ = _held;
-        int256 floor = -int256(accounts.totalCollateral() - held_.escrow - held_.pending);
+        int256 floor = -int256(accounts.totalCollateral() - held_.escrow - held_.pending - _insuranceHeld);
         if (units < floor) units = floor;
         liability = units - int256(uint256(held_.pending));
     }
 
-    /// @dev `account`'s health with `prices` by market index, and its collateral (units).
-    function _health(address account, uint256[] memory prices) private view returns (Health memory h, uint256 units) {
+    /// @dev `account`'s health with the markets and prices in `set`, and its collateral (units).
+    function _health(address account, MarketSet memory set) private view returns (Health memory h, uint256 units) {
         AccountRecord memory r = _records[account];
         units = accounts.collateralOf(account);
         h.equity = int256(units * usdScale) - int256(uint256(r.debt) * usdScale);
@@ -761,13 +808,13 @@ contract PerpsEngine is IPerpsEngine, IPoolEngine, IMarginEngine, ReentrancyGuar
         for (uint256 i; mask != 0; ++i) {
             if (mask & (1 << i) == 0) continue;
             mask &= ~(1 << i);
-            (bytes32 market, IPerpsMarkets.MarketConfig memory c) = perpsMarkets.marketAt(i);
+            IPerpsMarkets.MarketConfig memory c = set.configs[i];
             PositionValue memory v = PerpsValuation.value(
                 _positions[account][i],
-                market,
+                set.ids[i],
                 c,
                 _states[i],
-                prices[i],
+                set.prices[i],
                 false
             );
             rewardUsd = PerpsValuation.add(h, v, c, rewardUsd);
@@ -775,10 +822,14 @@ contract PerpsEngine is IPerpsEngine, IPoolEngine, IMarginEngine, ReentrancyGuar
         PerpsValuation.finish(h, r.marketMask != 0, rewardUsd, units, usdScale);
     }
 
-    function _remember(address account) private {
+    /// @dev `account`'s pending order, removed with its escrowed fee; reverts when there is none. The caller checks
+    /// its timing, and everything after reverts with it.
+    function _takeOrder(address account) private returns (Order memory order) {
+        StoredOrder memory o = _orders[account];
+        if (o.committedAt == 0) revert PerpsNoOrder(account);
         AccountRecord storage r = _records[account];
-        if (r.known) return;
-        r.known = true;
-        _accountList.push(account);
+        order = Order(o.sizeDelta, o.committedAt, o.marketIndex, o.acceptablePrice, r.keeperFee);
+        delete _orders[account];
+        r.keeperFee = 0;
     }
 }

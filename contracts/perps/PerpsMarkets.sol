@@ -40,14 +40,17 @@ contract PerpsMarkets is BoundedParameters, IPerpsMarkets {
     bytes32 public constant LIQUIDATION_WINDOW = "liquidationWindow";
     bytes32 public constant ADL_THRESHOLD_BPS = "adlThresholdBps";
 
-    /// @dev Sizes and open interest: up to 10^12 units of an 18-decimal base asset.
-    uint256 private constant MAX_SIZE = 1e30;
+    /// @dev Sizes and open interest: up to 10^10 units of an 18-decimal base asset (a `uint96` field, and a size
+    /// change from the most long to the most short fits an order's `int96`).
+    uint256 private constant MAX_SIZE = 1e28;
     uint256 private constant USD = 1e18;
 
     /// @notice The oracle.
     IPriceAggregator public immutable aggregator;
 
-    bytes32[] private _marketIds;
+    /// @dev A fixed array, so that `marketAt` reads no length; `_count` are listed.
+    bytes32[MAX_MARKETS] private _marketIds;
+    uint256 private _count;
     mapping(bytes32 market => uint256 indexPlusOne) private _indexOf;
     MarketConfig[MAX_MARKETS] private _configs;
     GlobalConfig private _global;
@@ -68,25 +71,32 @@ contract PerpsMarkets is BoundedParameters, IPerpsMarkets {
 
     /// @inheritdoc IPerpsMarkets
     function listMarket(bytes32 market, MarketConfig calldata config) external restricted {
-        if (_indexOf[market] != 0 || _marketIds.length == MAX_MARKETS) revert PerpsCannotList(market);
+        uint256 index = _count;
+        if (market == bytes32(0) || _indexOf[market] != 0 || index == MAX_MARKETS) revert PerpsCannotList(market);
         // Reverts for a market the aggregator does not know.
         aggregator.lastGoodPrice(market);
         _checkMarketConfig(config);
-        uint256 index = _marketIds.length;
-        _marketIds.push(market);
+        _count = index + 1;
+        _marketIds[index] = market;
         _indexOf[market] = index + 1;
         _configs[index] = config;
         emit MarketListed(market, uint8(index), config, msg.sender);
     }
 
     /// @inheritdoc IPerpsMarkets
-    function markets() external view returns (bytes32[] memory) {
-        return _marketIds;
+    function markets() external view returns (bytes32[] memory list) {
+        list = new bytes32[](_count);
+        for (uint256 i; i < list.length; ++i) list[i] = _marketIds[i];
     }
 
     /// @inheritdoc IPerpsMarkets
     function marketCount() external view returns (uint256) {
-        return _marketIds.length;
+        return _count;
+    }
+
+    /// @inheritdoc IPerpsMarkets
+    function indexOf(bytes32 market) external view returns (uint256) {
+        return _index(market);
     }
 
     /// @inheritdoc IPerpsMarkets
@@ -96,8 +106,10 @@ contract PerpsMarkets is BoundedParameters, IPerpsMarkets {
     }
 
     /// @inheritdoc IPerpsMarkets
-    function marketAt(uint256 index) external view returns (bytes32, MarketConfig memory) {
-        return (_marketIds[index], _configs[index]);
+    function marketAt(uint256 index) external view returns (bytes32 market, MarketConfig memory) {
+        market = index < MAX_MARKETS ? _marketIds[index] : bytes32(0);
+        if (market == bytes32(0)) revert PerpsUnknownMarket(market);
+        return (market, _configs[index]);
     }
 
     /// @inheritdoc IPerpsMarkets
@@ -216,21 +228,21 @@ contract PerpsMarkets is BoundedParameters, IPerpsMarkets {
             return;
         }
         MarketConfig storage c = _configs[_index(scope)];
-        if (key == SKEW_SCALE) c.skewScale = uint128(value);
-        else if (key == MAX_POSITION_SIZE) c.maxPositionSize = uint128(value);
-        else if (key == MAX_LONG_OPEN_INTEREST) c.maxLongOpenInterest = uint128(value);
-        else if (key == MAX_SHORT_OPEN_INTEREST) c.maxShortOpenInterest = uint128(value);
-        else if (key == LIQUIDATION_STEP) c.liquidationStep = uint128(value);
+        if (key == SKEW_SCALE) c.skewScale = uint96(value);
+        else if (key == MAX_POSITION_SIZE) c.maxPositionSize = uint96(value);
+        else if (key == MAX_LONG_OPEN_INTEREST) c.maxLongOpenInterest = uint96(value);
+        else if (key == MAX_SHORT_OPEN_INTEREST) c.maxShortOpenInterest = uint96(value);
+        else if (key == LIQUIDATION_STEP) c.liquidationStep = uint96(value);
         else if (key == MAX_FUNDING_VELOCITY) c.maxFundingVelocity = uint64(value);
         else if (key == MAX_FUNDING_RATE) c.maxFundingRate = uint64(value);
-        else if (key == MIN_MARGIN) c.minMargin = uint96(value);
-        else if (key == LIQUIDATION_REWARD_FLAT) c.liquidationRewardFlat = uint96(value);
+        else if (key == MIN_MARGIN) c.minMargin = uint80(value);
+        else if (key == LIQUIDATION_REWARD_FLAT) c.liquidationRewardFlat = uint80(value);
         else if (key == MAKER_FEE_BPS) c.makerFeeBps = uint16(value);
         else if (key == TAKER_FEE_BPS) c.takerFeeBps = uint16(value);
         else if (key == MAINTENANCE_MARGIN_BPS) c.maintenanceMarginBps = uint16(value);
         else if (key == LIQUIDATION_REWARD_BPS) c.liquidationRewardBps = uint16(value);
-        else if (key == LIQUIDATION_REWARD_FLOOR) c.liquidationRewardFloor = uint96(value);
-        else if (key == LIQUIDATION_REWARD_CAP) c.liquidationRewardCap = uint96(value);
+        else if (key == LIQUIDATION_REWARD_FLOOR) c.liquidationRewardFloor = uint80(value);
+        else if (key == LIQUIDATION_REWARD_CAP) c.liquidationRewardCap = uint80(value);
         else if (key == RESERVE_BPS) c.reserveBps = uint16(value);
         else if (key == MAX_LEVERAGE) c.maxLeverage = uint8(value);
         else revert ParameterUnknown(key);

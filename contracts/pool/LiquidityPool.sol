@@ -64,7 +64,6 @@ contract LiquidityPool is ERC4626, BoundedParameters, ILiquidityPool {
 
     Balances private _balances;
     Config private _config;
-    uint256 private _reserved;
     uint256 private _queuedShares;
     uint256 private _headRequest = 1;
     uint256 private _nextRequest = 1;
@@ -283,21 +282,6 @@ contract LiquidityPool is ERC4626, BoundedParameters, ILiquidityPool {
     }
 
     /// @inheritdoc ILiquidityPool
-    function reserve(uint256 assets) external onlyModule {
-        Module storage m = _modules[msg.sender];
-        uint256 old = m.reserved;
-        if (assets > old) {
-            uint256 free = _freeFor(msg.sender);
-            if (assets > free) revert LiquidityPoolInsufficientLiquidity(assets, free);
-        }
-        // A reservation never exceeds the uint128 cash (checked above when it grows).
-        m.reserved = uint112(assets);
-        uint256 total = _reserved - old + assets;
-        _reserved = total;
-        emit Reserved(msg.sender, assets, total);
-    }
-
-    /// @inheritdoc ILiquidityPool
     function lock(uint256 assets) external onlyModule {
         uint256 free = _freeFor(msg.sender);
         if (assets > free) revert LiquidityPoolInsufficientLiquidity(assets, free);
@@ -345,7 +329,7 @@ contract LiquidityPool is ERC4626, BoundedParameters, ILiquidityPool {
             if (_engines.length == MAX_ENGINES) revert LiquidityPoolTooManyEngines(MAX_ENGINES);
             _engines.push(module);
         }
-        _modules[module] = Module({registered: true, reportsExposure: reportsExposure, locked: 0, reserved: 0});
+        _modules[module] = Module({registered: true, reportsExposure: reportsExposure, locked: 0});
         emit ModuleAdded(module, reportsExposure, msg.sender);
     }
 
@@ -361,7 +345,7 @@ contract LiquidityPool is ERC4626, BoundedParameters, ILiquidityPool {
             cash: b.cash,
             insurance: b.insurance,
             locked: _config.locked,
-            reserved: _reserved,
+            reserved: _reservedExcept(address(0)),
             totalAssets: nav.totalAssets,
             withdrawable: nav.withdrawable,
             trusted: nav.trusted,
@@ -465,19 +449,20 @@ contract LiquidityPool is ERC4626, BoundedParameters, ILiquidityPool {
     function _nav() private view returns (Nav memory nav) {
         nav.trusted = true;
         int256 liability;
-        // What the engines' traders are owed beyond what their engine reserved: LPs may not take that either.
-        uint256 unreserved;
+        // Per engine, the larger of its reservation and what its traders are owed: LPs may take neither.
+        uint256 kept;
         uint256 count = _engines.length;
         for (uint256 i; i < count; ++i) {
-            address engine = _engines[i];
-            (int256 owed, bool trusted) = IPoolEngine(engine).poolExposure();
+            IPoolEngine engine = IPoolEngine(_engines[i]);
+            (int256 owed, bool trusted) = engine.poolExposure();
             liability += owed;
-            if (owed > 0) unreserved += Math.saturatingSub(uint256(owed), _modules[engine].reserved);
+            uint256 reserved = engine.reservedAssets();
+            kept += owed > 0 ? Math.max(uint256(owed), reserved) : reserved;
             if (!trusted) nav.trusted = false;
         }
         uint256 cash = _balances.cash;
         nav.totalAssets = liability >= 0 ? Math.saturatingSub(cash, uint256(liability)) : cash + uint256(-liability);
-        nav.withdrawable = Math.saturatingSub(cash, uint256(_config.locked) + _reserved + unreserved);
+        nav.withdrawable = Math.saturatingSub(cash, uint256(_config.locked) + kept);
     }
 
     function _trustedNav() private view returns (Nav memory nav) {
@@ -518,8 +503,16 @@ contract LiquidityPool is ERC4626, BoundedParameters, ILiquidityPool {
 
     /// @dev Cash the calling module may lock or pay: not locked, and not reserved by another module.
     function _freeFor(address module) private view returns (uint256) {
-        uint256 taken = uint256(_config.locked) + _reserved - _modules[module].reserved;
-        return Math.saturatingSub(_balances.cash, taken);
+        return Math.saturatingSub(_balances.cash, uint256(_config.locked) + _reservedExcept(module));
+    }
+
+    /// @dev What the engines other than `module` reserve for their traders.
+    function _reservedExcept(address module) private view returns (uint256 total) {
+        uint256 count = _engines.length;
+        for (uint256 i; i < count; ++i) {
+            address engine = _engines[i];
+            if (engine != module) total += IPoolEngine(engine).reservedAssets();
+        }
     }
 
     /// @dev The NAV and what may leave by a direct withdrawal now (0 while paused, untrusted or queued).

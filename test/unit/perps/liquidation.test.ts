@@ -27,6 +27,7 @@ describe("PerpsEngine: liquidation (SPEC §8)", function () {
     expect(h.health.liquidatable).to.equal(true);
     const insuranceBefore = (await f.pool.poolState()).insurance;
     const keeperBefore = await f.accounts.collateralOf(f.keeper.address);
+    const left = (await f.accounts.collateralOf(trader.address)) - h.health.expectedReward;
     await expect(f.engine.connect(f.keeper).liquidate(trader.address))
       .to.emit(f.engine, "PositionLiquidated")
       .withArgs(trader.address, ETH, f.keeper.address, -units(60), 2_880n * 10n ** 18n, h.health.expectedReward)
@@ -35,7 +36,12 @@ describe("PerpsEngine: liquidation (SPEC §8)", function () {
     expect(h.health.expectedReward).to.equal(174_800_000n);
     expect((await f.accounts.collateralOf(f.keeper.address)) - keeperBefore).to.equal(174_800_000n);
     expect(await f.accounts.collateralOf(trader.address)).to.equal(0n);
-    expect((await f.pool.poolState()).insurance).to.be.gt(insuranceBefore);
+    // The remaining margin (less the closing loss and fee) is held for the insurance fund, and reaches it on the sweep.
+    const held = (await f.engine.held()).insurance;
+    expect(held).to.be.gt(0n).and.to.be.lte(left);
+    await expect(f.engine.sweepPending()).to.emit(f.engine, "PendingSwept");
+    expect((await f.pool.poolState()).insurance - insuranceBefore).to.equal(held);
+    expect((await f.engine.held()).insurance).to.equal(0n);
     expect((await f.engine.accountOf(trader.address)).marketMask).to.equal(0n);
     await expect(f.engine.liquidate(trader.address)).to.be.revertedWithCustomError(f.engine, "PerpsAccountHealthy");
   });
@@ -112,6 +118,25 @@ describe("PerpsEngine: liquidation (SPEC §8)", function () {
     const navAfter = (await f.pool.poolState()).totalAssets;
     expect(navBefore - navAfter).to.be.closeTo(covered.fromLps, usdc(200));
     expect((await f.engine.accountOf(trader.address)).debt).to.equal(0n);
+  });
+
+  it("LIQ-4: margin held for the insurance fund covers later bad debt before the fund and the LPs", async function () {
+    const f = await loadFixture(perpsFixture);
+    const first = await underwater(f, 3_000n, 0);
+    const second = await underwater(f, 2_880n, 1);
+    await f.engine.connect(f.keeper).liquidate(first.address);
+    const held = (await f.engine.held()).insurance;
+    expect(held).to.be.gt(0n);
+    // The second trader's loss at 2,730 is beyond its margin: bad debt, covered first by what the engine holds.
+    await f.setPrices(2_730n);
+    const tx = await f.engine.connect(f.keeper).liquidate(second.address);
+    const covered = (await tx.wait())!.logs
+      .map((l) => f.engine.interface.parseLog(l))
+      .find((e) => e?.name === "BadDebtCovered")!.args;
+    expect(covered.debt).to.be.gt(held);
+    expect(covered.fromInsurance).to.equal(held);
+    expect(covered.fromLps).to.equal(covered.debt - held);
+    expect((await f.engine.held()).insurance).to.equal(0n);
   });
 
   it("LIQ-4: when traders' profit exceeds the cap of pool cash, anyone may close profitable positions (ADL)", async function () {

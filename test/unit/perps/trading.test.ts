@@ -37,6 +37,7 @@ describe("PerpsEngine: markets, orders and trading (SPEC §7)", function () {
       await expect(f.engine.commitOrder(key("SOL-USD"), 1n, 1n, usdc(1)))
         .to.be.revertedWithCustomError(f.markets, "PerpsUnknownMarket")
         .withArgs(key("SOL-USD"));
+      await expect(f.markets.marketAt(2)).to.be.revertedWithCustomError(f.markets, "PerpsUnknownMarket");
     });
 
     it("PERP-1, CB-6: parameters stay in bounds; the guardian may lower leverage and raise margins, never the reverse", async function () {
@@ -100,6 +101,11 @@ describe("PerpsEngine: markets, orders and trading (SPEC §7)", function () {
       await expect(f.engine.connect(f.alice).commitOrder(ETH, units(1), 1n, 100_000n))
         .to.be.revertedWithCustomError(f.engine, "PerpsKeeperFeeTooLow")
         .withArgs(100_000n, 500_000n);
+      // Sizes are bounded by 10^28 units, so an order's size change fits 96 bits; beyond, it is refused.
+      await expect(f.engine.connect(f.alice).commitOrder(ETH, 1n << 95n, 1n, usdc(1))).to.be.revertedWithCustomError(
+        f.engine,
+        "SafeCastOverflowedIntDowncast",
+      );
       await f.engine.connect(f.alice).commitOrder(ETH, units(1), ethers.MaxUint256 >> 128n, usdc(1));
       await expect(f.engine.connect(f.alice).commitOrder(BTC, units(1), 1n, usdc(1)))
         .to.be.revertedWithCustomError(f.engine, "PerpsOrderPending")
@@ -309,6 +315,26 @@ describe("PerpsEngine: markets, orders and trading (SPEC §7)", function () {
       await f.engine.connect(f.alice).reducePosition(ETH, -units(5), 0n);
       await f.engine.connect(f.alice).closePosition(ETH, 0n);
       expect((await f.engine.marketState(ETH)).longOpenInterest).to.equal(0n);
+    });
+
+    it("PERP-7, POOL-3: an open whose maximum profit the pool cannot reserve reverts; the pool reads the reservation; closes need none", async function () {
+      const f = await loadFixture(perpsFixture);
+      // 700 ETH at 3000 with reserveBps 5000: 1,050,000 USDC against the LPs' 1,000,000.
+      await expect(f.trade(f.alice, ETH, units(700)))
+        .to.be.revertedWithCustomError(f.engine, "PerpsInsufficientLiquidity")
+        .withArgs((x: bigint) => x >= usdc(1_050_000) && x < usdc(1_050_100), usdc(1_000_000));
+      await time.increase(3_601);
+      await f.engine.cancelOrder(f.alice.address);
+      await f.trade(f.alice, ETH, units(600));
+      const reserved = await f.engine.reservedAssets();
+      expect(reserved).to.be.gte(usdc(900_000));
+      expect((await f.pool.poolState()).reserved).to.equal(reserved);
+      expect((await f.pool.poolState()).withdrawable).to.be.lte(usdc(1_000_000) - reserved);
+      // Reducing only lowers the reservation, whatever the pool holds.
+      await f.engine.connect(f.alice).reducePosition(ETH, -units(300), 0n);
+      expect(await f.engine.reservedAssets()).to.be.lt(reserved);
+      await f.engine.connect(f.alice).closePosition(ETH, 0n);
+      expect(await f.engine.reservedAssets()).to.equal(0n);
     });
   });
 });
