@@ -184,7 +184,9 @@ interface ILiquidityPool {
     // Governance
     // ---------------------------------------------------------------------------------------------
 
-    /// @notice Registers `module`; `reportsExposure` for an engine whose traders the pool is counterparty to.
+    /// @notice Registers `module`; `reportsExposure` for an engine whose traders the pool is counterparty to. Such an
+    /// engine's `IPoolEngine` views must never revert: the pool reads them to price shares and on every lock and
+    /// payment. A module without `reportsExposure` reserves nothing.
     function addModule(address module, bool reportsExposure) external;
 
     // ---------------------------------------------------------------------------------------------

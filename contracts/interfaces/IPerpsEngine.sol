@@ -108,6 +108,8 @@ interface IPerpsEngine {
     /// @notice The trade would raise the engine's reservation to `reserved`, more than the `free` cash the pool has
     /// for it (POOL-3): the pool cannot back the traders' maximum profit.
     error PerpsInsufficientLiquidity(uint256 reserved, uint256 free);
+    /// @notice The pool owes `account` nothing.
+    error PerpsNothingOwed(address account);
     /// @notice `account` has no position in `market`.
     error PerpsNoPosition(address account, bytes32 market);
     /// @notice The trade would take `market`'s open interest on one side to `openInterest`, above `cap`.
@@ -122,6 +124,8 @@ interface IPerpsEngine {
     error PerpsLiquidationStepUsed(bytes32 market, uint256 resumesAt);
     /// @notice Liquidations of `market` wait out the grace period after an unpause (CB-3).
     error PerpsLiquidationGrace(bytes32 market);
+    /// @notice Auto-deleveraging needs every open market's price trusted (the pool's view of the traders' side).
+    error PerpsAdlUntrusted();
     /// @notice Auto-deleveraging is not needed: traders' profit `liability` is within `cap` (collateral units).
     error PerpsAdlNotNeeded(int256 liability, uint256 cap);
     /// @notice Auto-deleveraging only closes a profitable position; this one has `pnl` (USD).
@@ -175,8 +179,9 @@ interface IPerpsEngine {
     event MarginToInsuranceFund(address indexed account, uint256 margin);
     /// @notice A realised loss exceeded `account`'s collateral: its debt is now `debt` (collateral units).
     event DebtIncurred(address indexed account, uint256 debt);
-    /// @notice `account` was owed `owed` but the pool could pay only `paid` (collateral units).
-    event ProfitCapped(address indexed account, uint256 owed, uint256 paid);
+    /// @notice The pool had no free cash for `owed` of `account`'s profit: it is owed, and paid with the account's
+    /// next profit or by `claimProfit` (collateral units).
+    event ProfitDeferred(address indexed account, uint256 owed);
     /// @notice `actor` closed `account`'s profitable position in `market` because traders' profit `liability`
     /// exceeded `cap` (LIQ-4).
     event AutoDeleveraged(
@@ -222,6 +227,10 @@ interface IPerpsEngine {
     /// ADL threshold (anyone).
     function autoDeleverage(address account, bytes32 market) external;
 
+    /// @notice Pays `account` the profit the pool owes it, as far as the pool's free cash allows; the rest stays owed
+    /// (anyone).
+    function claimProfit(address account) external;
+
     /// @notice Pays the fees and losses the engine holds into the pool, and the margin it holds for the insurance fund
     /// into the fund (anyone).
     function sweepPending() external returns (uint256 assets, uint256 insurance);
@@ -229,11 +238,13 @@ interface IPerpsEngine {
     /// @notice `account`'s position in `market`.
     function positionOf(address account, bytes32 market) external view returns (Position memory);
 
-    /// @notice `account`'s pending order (zero when none) and its market.
-    function orderOf(address account) external view returns (Order memory order, bytes32 market);
+    /// @notice `account`'s pending order (zero when none); its market is `IPerpsMarkets.marketAt(order.marketIndex)`.
+    function orderOf(address account) external view returns (Order memory);
 
-    /// @notice `account`'s debt (collateral units), and the bit mask of market indexes it holds positions in.
-    function accountOf(address account) external view returns (uint256 debt, uint256 marketMask);
+    /// @notice `account`'s balance with the pool (collateral units): positive, profit the pool owes it and
+    /// `claimProfit` pays; negative, debt beyond its collateral. And the bit mask of market indexes it holds positions
+    /// in.
+    function accountOf(address account) external view returns (int256 balance, uint256 marketMask);
 
     /// @notice How many accounts ever traded, and the `index`-th of them (for the lens).
     function accountCount() external view returns (uint256);

@@ -37,10 +37,11 @@ contract PerpsEngine is IPerpsEngine, IPoolEngine, IMarginEngine, ReentrancyGuar
         Adl
     }
 
-    /// @dev An account's debt (collateral units), the markets it holds positions in (bit i: market i), and the keeper
-    /// fee escrowed for its pending order (collateral units). One slot, which commit and execute write anyway.
+    /// @dev An account's balance with the pool (collateral units: positive, profit the pool could not pay yet;
+    /// negative, debt beyond its collateral; never both), the markets it holds positions in (bit i: market i), and the
+    /// keeper fee escrowed for its pending order (collateral units). One slot, which commit and execute write anyway.
     struct AccountRecord {
-        uint128 debt;
+        int128 balance;
         uint8 marketMask;
         bool known;
         uint96 keeperFee;
@@ -102,11 +103,13 @@ contract PerpsEngine is IPerpsEngine, IPoolEngine, IMarginEngine, ReentrancyGuar
     mapping(address account => StoredOrder) private _orders;
     address[] private _accountList;
     Held private _held;
-    uint128 private _totalDebt;
     uint128 private _totalReserved;
     /// @dev Liquidated accounts' remaining margin, held for the insurance fund until `sweepPending` (LIQ-4). It shares
     /// a slot with `_totalReserved`, which liquidations write anyway.
     uint128 private _insuranceHeld;
+    /// @dev Σ of the negative account balances (debt) and of the positive ones (profit owed).
+    uint128 private _totalDebt;
+    uint128 private _totalCredit;
 
     modifier onlySelf() {
         if (msg.sender != address(this)) revert PerpsInvalidInput();
@@ -250,19 +253,16 @@ contract PerpsEngine is IPerpsEngine, IPoolEngine, IMarginEngine, ReentrancyGuar
 
     /// @inheritdoc IPerpsEngine
     function autoDeleverage(address account, bytes32 market) external nonReentrant {
-        uint256 index = perpsMarkets.indexOf(market);
+        (uint256 index, IPerpsMarkets.MarketConfig memory config) = perpsMarkets.configOf(market);
         Position memory p = _positions[account][index];
         if (p.size == 0) revert PerpsNoPosition(account, market);
-        MarketSet memory set = _marketSet(_openMarkets());
-        for (uint256 i; i < PERPS_MAX_MARKETS; ++i) {
-            if (set.ids[i] != bytes32(0)) set.prices[i] = aggregator.priceForRisk(set.ids[i]);
-        }
-        int256 liability = _exposure(set);
+        uint256 price = aggregator.priceForRisk(market);
+        // The traders' side as the pool sees it; only on trusted prices, where it is not a conservative bound.
+        (int256 liability, bool trusted) = this.poolExposure();
+        if (!trusted) revert PerpsAdlUntrusted();
         (uint256 cash, ) = pool.liquidityFor(address(this));
         uint256 cap = Math.mulDiv(cash, perpsMarkets.globalConfig().adlThresholdBps, BPS);
         if (liability <= int256(cap)) revert PerpsAdlNotNeeded(liability, cap);
-        IPerpsMarkets.MarketConfig memory config = set.configs[index];
-        uint256 price = set.prices[index];
         PositionValue memory v = PerpsValuation.value(p, market, config, _states[index], price, true);
         if (v.pnl - v.fundingOwed <= 0) revert PerpsAdlNotProfitable(account, market, v.pnl - v.fundingOwed);
         _trade(Trade(account, index, market, config, -int256(p.size), price, 0, Kind.Adl));
@@ -279,6 +279,12 @@ contract PerpsEngine is IPerpsEngine, IPoolEngine, IMarginEngine, ReentrancyGuar
         emit PendingSwept(assets, insurance);
         if (assets != 0) accounts.settle(address(this), -int256(assets));
         if (insurance != 0) accounts.toInsurance(address(this), insurance);
+    }
+
+    /// @inheritdoc IPerpsEngine
+    function claimProfit(address account) external nonReentrant {
+        if (_records[account].balance <= 0) revert PerpsNothingOwed(account);
+        _settle(account, 0);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -344,17 +350,15 @@ contract PerpsEngine is IPerpsEngine, IPoolEngine, IMarginEngine, ReentrancyGuar
     }
 
     /// @inheritdoc IPerpsEngine
-    function orderOf(address account) external view returns (Order memory order, bytes32 market) {
+    function orderOf(address account) external view returns (Order memory) {
         StoredOrder memory o = _orders[account];
-        if (o.committedAt == 0) return (order, market);
-        order = Order(o.sizeDelta, o.committedAt, o.marketIndex, o.acceptablePrice, _records[account].keeperFee);
-        (market, ) = perpsMarkets.marketAt(o.marketIndex);
+        return Order(o.sizeDelta, o.committedAt, o.marketIndex, o.acceptablePrice, _records[account].keeperFee);
     }
 
     /// @inheritdoc IPerpsEngine
-    function accountOf(address account) external view returns (uint256 debt, uint256 marketMask) {
+    function accountOf(address account) external view returns (int256 balance, uint256 marketMask) {
         AccountRecord memory r = _records[account];
-        return (r.debt, r.marketMask);
+        return (r.balance, r.marketMask);
     }
 
     /// @inheritdoc IPerpsEngine
@@ -368,14 +372,14 @@ contract PerpsEngine is IPerpsEngine, IPoolEngine, IMarginEngine, ReentrancyGuar
     }
 
     /// @notice Keeper fees held for orders, fees and losses held for the pool, margin held for the insurance fund,
-    /// traders' debt, and the reservation in the pool (collateral units).
+    /// traders' debt and the profit owed to them (collateral units). The reservation is `reservedAssets`.
     function held()
         external
         view
-        returns (uint256 escrow, uint256 pending, uint256 insurance, uint256 totalDebt, uint256 reserved)
+        returns (uint256 escrow, uint256 pending, uint256 insurance, uint256 totalDebt, uint256 totalOwed)
     {
         Held memory h = _held;
-        return (h.escrow, h.pending, _insuranceHeld, _totalDebt, _totalReserved);
+        return (h.escrow, h.pending, _insuranceHeld, _totalDebt, _totalCredit);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -417,12 +421,13 @@ contract PerpsEngine is IPerpsEngine, IPoolEngine, IMarginEngine, ReentrancyGuar
         _applyToMarket(s, next, 1);
 
         if (checked) _checkCaps(market, c, s, newSize);
-        _reserve(s, c, t.price, checked);
-        _states[t.index] = s;
         _storePosition(t.account, t.index, next);
         emit PositionModified(t.account, market, p.size, newSize, fill, realised, fee);
-
         _settle(t.account, realised - int256(fee));
+        // After the settlement, so that a raised reservation is checked against the cash left once any profit of a
+        // flip is paid.
+        _reserve(s, c, t.price, checked);
+        _states[t.index] = s;
         if (checked) _checkInitialMargin(t);
         if (_records[t.account].marketMask == 0) _coverDebt(t.account);
     }
@@ -547,18 +552,23 @@ contract PerpsEngine is IPerpsEngine, IPoolEngine, IMarginEngine, ReentrancyGuar
         emit ReservationChanged(total);
     }
 
-    /// @dev Books a realised amount (USD) for `account`: a profit first repays its debt, then is paid from the held
-    /// pending balance and the pool; a loss takes its collateral and leaves the rest as debt.
+    /// @dev Books a realised amount (USD) for `account`: a profit first repays its debt, then is paid with what the
+    /// pool already owes it from the held pending balance and the pool, and what the pool cannot pay now stays owed; a
+    /// loss takes its collateral, then what it is owed, and leaves the rest as debt.
     function _settle(address account, int256 usd) private {
         AccountRecord storage r = _records[account];
+        int256 balance = r.balance;
         if (usd >= 0) {
             uint256 units = uint256(usd) / usdScale;
-            uint256 debt = r.debt;
-            if (debt != 0) {
-                uint256 repaid = Math.min(units, debt);
-                r.debt = uint128(debt - repaid);
+            if (balance < 0) {
+                uint256 repaid = Math.min(units, uint256(-balance));
+                r.balance = int128(balance + int256(repaid));
                 _totalDebt -= uint128(repaid);
                 units -= repaid;
+            } else if (balance > 0) {
+                r.balance = 0;
+                _totalCredit -= uint128(uint256(balance));
+                units += uint256(balance);
             }
             if (units != 0) _payProfit(account, units);
             return;
@@ -569,14 +579,25 @@ contract PerpsEngine is IPerpsEngine, IPoolEngine, IMarginEngine, ReentrancyGuar
             _held.pending += taken.toUint128();
             accounts.transferMargin(account, address(this), taken);
         }
-        if (loss > taken) {
-            uint256 debt = r.debt + loss - taken;
-            r.debt = debt.toUint128();
-            _totalDebt += (loss - taken).toUint128();
-            emit DebtIncurred(account, debt);
+        if (loss == taken) return;
+        uint256 unpaid = loss - taken;
+        if (balance > 0) {
+            uint256 offset = Math.min(unpaid, uint256(balance));
+            _totalCredit -= uint128(offset);
+            balance -= int256(offset);
+            unpaid -= offset;
         }
+        if (unpaid != 0) {
+            _totalDebt += unpaid.toUint128();
+            balance -= int256(unpaid);
+            emit DebtIncurred(account, uint256(-balance));
+        }
+        r.balance = balance.toInt128();
     }
 
+    /// @dev Pays `units` of profit: from the held pending balance, then from the pool's cash free for this engine;
+    /// the rest is owed to `account` (its balance, which holds no debt here), paid with its next profit or by
+    /// `claimProfit`, never dropped.
     function _payProfit(address account, uint256 units) private {
         uint256 pending = _held.pending;
         uint256 fromPending = Math.min(units, pending);
@@ -592,16 +613,21 @@ contract PerpsEngine is IPerpsEngine, IPoolEngine, IMarginEngine, ReentrancyGuar
             pool.pay(address(accounts), paid);
             accounts.settle(account, int256(paid));
         }
-        if (paid < rest) emit ProfitCapped(account, rest, paid);
+        if (paid == rest) return;
+        uint256 owed = rest - paid;
+        _records[account].balance = SafeCast.toInt128(int256(owed));
+        _totalCredit += uint128(owed);
+        emit ProfitDeferred(account, owed);
     }
 
     /// @dev Once `account` holds no position, its debt is paid from any collateral it has since added, and the rest is
     /// bad debt: the insurance fund, then the LPs cover it (LIQ-4).
     function _coverDebt(address account) private {
-        uint256 debt = _records[account].debt;
-        if (debt == 0) return;
+        int256 balance = _records[account].balance;
+        if (balance >= 0) return;
+        uint256 debt = uint256(-balance);
         uint256 repaid = Math.min(debt, accounts.collateralOf(account));
-        _records[account].debt = 0;
+        _records[account].balance = 0;
         _totalDebt -= uint128(debt);
         if (repaid != 0) {
             _held.pending += uint128(repaid);
@@ -670,8 +696,7 @@ contract PerpsEngine is IPerpsEngine, IPoolEngine, IMarginEngine, ReentrancyGuar
     // ---------------------------------------------------------------------------------------------
 
     function _liquidate(address account, address liquidator) private returns (uint256 reward) {
-        uint256 mask = _records[account].marketMask;
-        MarketSet memory set = _marketSet(mask);
+        MarketSet memory set = _marketSet(_records[account].marketMask);
         for (uint256 i; i < PERPS_MAX_MARKETS; ++i) {
             bytes32 market = set.ids[i];
             if (market == bytes32(0)) continue;
@@ -686,10 +711,6 @@ contract PerpsEngine is IPerpsEngine, IPoolEngine, IMarginEngine, ReentrancyGuar
 
         uint256 window = perpsMarkets.globalConfig().liquidationWindow;
         (Trade[] memory trades, uint256 rewardUsd) = _planLiquidation(account, set, window);
-        if (rewardUsd == type(uint256).max) {
-            uint256 first = _firstBit(mask);
-            revert PerpsLiquidationStepUsed(set.ids[first], uint256(_states[first].liquidationWindowStart) + window);
-        }
         // The reward is paid first from the account's margin, so that a liquidation pays while any margin is left.
         // Never more than the margin left: the collateral, and the equity (so liquidating oneself cannot pay).
         uint256 equityUnits = h.equity > 0 ? uint256(h.equity) / usdScale : 0;
@@ -713,8 +734,8 @@ contract PerpsEngine is IPerpsEngine, IPoolEngine, IMarginEngine, ReentrancyGuar
         }
     }
 
-    /// @dev How much of each position this liquidation closes (LIQ-2) and the reward for it in USD (LIQ-3);
-    /// `type(uint256).max` as the reward when every market's step is used up for this window.
+    /// @dev How much of each position this liquidation closes (LIQ-2) and the reward for it in USD (LIQ-3); reverts
+    /// when every market's step is used up for this window.
     function _planLiquidation(
         address account,
         MarketSet memory set,
@@ -722,18 +743,24 @@ contract PerpsEngine is IPerpsEngine, IPoolEngine, IMarginEngine, ReentrancyGuar
     ) private returns (Trade[] memory trades, uint256 rewardUsd) {
         trades = new Trade[](PERPS_MAX_MARKETS);
         bool closesAny;
+        uint256 used;
         for (uint256 i; i < PERPS_MAX_MARKETS; ++i) {
             if (set.ids[i] == bytes32(0)) continue;
             IPerpsMarkets.MarketConfig memory c = set.configs[i];
             int256 size = _positions[account][i].size;
             uint256 amount = _takeStep(i, SignedMath.abs(size), c.liquidationStep, window);
-            if (amount == 0) continue;
+            if (amount == 0) {
+                used = i;
+                continue;
+            }
             closesAny = true;
             int256 delta = size > 0 ? -int256(amount) : int256(amount);
             trades[i] = Trade(account, i, set.ids[i], c, delta, set.prices[i], 0, Kind.Liquidation);
             rewardUsd += PerpsValuation.reward(amount, set.prices[i], c);
         }
-        if (!closesAny) rewardUsd = type(uint256).max;
+        if (!closesAny) {
+            revert PerpsLiquidationStepUsed(set.ids[used], uint256(_states[used].liquidationWindowStart) + window);
+        }
     }
 
     /// @dev Takes up to `wanted` of market `index`'s liquidation `step` for the current `window`.
@@ -746,10 +773,6 @@ contract PerpsEngine is IPerpsEngine, IPoolEngine, IMarginEngine, ReentrancyGuar
         }
         amount = Math.min(wanted, step - Math.min(step, used));
         s.liquidatedInWindow = (used + amount).toUint128();
-    }
-
-    function _firstBit(uint256 mask) private pure returns (uint256 i) {
-        while (mask & (1 << i) == 0) ++i;
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -795,14 +818,14 @@ contract PerpsEngine is IPerpsEngine, IPoolEngine, IMarginEngine, ReentrancyGuar
         Held memory held_ = _held;
         int256 floor = -int256(accounts.totalCollateral() - held_.escrow - held_.pending - _insuranceHeld);
         if (units < floor) units = floor;
-        liability = units - int256(uint256(held_.pending));
+        liability = units - int256(uint256(held_.pending)) + int256(uint256(_totalCredit));
     }
 
     /// @dev `account`'s health with the markets and prices in `set`, and its collateral (units).
     function _health(address account, MarketSet memory set) private view returns (Health memory h, uint256 units) {
         AccountRecord memory r = _records[account];
         units = accounts.collateralOf(account);
-        h.equity = int256(units * usdScale) - int256(uint256(r.debt) * usdScale);
+        h.equity = (int256(units) + r.balance) * int256(usdScale);
         uint256 mask = r.marketMask;
         uint256 rewardUsd;
         for (uint256 i; mask != 0; ++i) {

@@ -77,7 +77,7 @@ contract PerpsLens {
         uint256 n;
         for (uint256 i = offset; i < next; ++i) {
             address account = engine.accountAt(i);
-            (IPerpsEngine.Order memory order, ) = engine.orderOf(account);
+            IPerpsEngine.Order memory order = engine.orderOf(account);
             if (order.committedAt == 0) continue;
             bool ready = block.timestamp >= order.committedAt + g.minOrderDelay;
             if (ready && block.timestamp <= order.committedAt + g.orderWindow) hits[n++] = account;
@@ -99,9 +99,9 @@ contract PerpsLens {
     }
 
     function _health(address account, Prices memory prices) private view returns (IPerpsEngine.Health memory h) {
-        (uint256 debt, uint256 mask) = engine.accountOf(account);
+        (int256 balance, uint256 mask) = engine.accountOf(account);
         uint256 units = accounts.collateralOf(account);
-        h.equity = int256(units * _usdScale) - int256(debt * _usdScale);
+        h.equity = (int256(units) + balance) * int256(_usdScale);
         uint256 rewardUsd;
         bool trusted = true;
         for (uint256 i; i < prices.price.length; ++i) {

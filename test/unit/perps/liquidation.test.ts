@@ -117,7 +117,7 @@ describe("PerpsEngine: liquidation (SPEC §8)", function () {
     await f.engine.sweepPending();
     const navAfter = (await f.pool.poolState()).totalAssets;
     expect(navBefore - navAfter).to.be.closeTo(covered.fromLps, usdc(200));
-    expect((await f.engine.accountOf(trader.address)).debt).to.equal(0n);
+    expect((await f.engine.accountOf(trader.address)).balance).to.equal(0n);
   });
 
   it("LIQ-4: margin held for the insurance fund covers later bad debt before the fund and the LPs", async function () {
@@ -164,6 +164,42 @@ describe("PerpsEngine: liquidation (SPEC §8)", function () {
       f.engine,
       "PerpsAdlNotNeeded",
     );
+  });
+
+  it("LIQ-4, POOL-3: profit the pool has no cash for is owed, counted against the LPs, and paid later; never dropped", async function () {
+    const f = await loadFixture(perpsFixture);
+    await f.trade(f.alice, ETH, units(600));
+    await f.trade(f.bob, ETH, -units(20));
+    await expect(f.engine.claimProfit(f.alice.address))
+      .to.be.revertedWithCustomError(f.engine, "PerpsNothingOwed")
+      .withArgs(f.alice.address);
+    for (const p of [3_270n, 3_564n, 3_885n, 4_234n, 4_616n, 5_031n]) {
+      await f.setPrices(p);
+      await f.aggregator.poke(ETH);
+    }
+    // Alice's profit, about 1.2 M, is more than the LPs' 1 M of cash: the rest is owed to her.
+    const tx = await f.engine.connect(f.alice).closePosition(ETH, 0n);
+    const deferred = (await tx.wait())!.logs
+      .map((l) => f.engine.interface.parseLog(l))
+      .find((e) => e?.name === "ProfitDeferred")!.args;
+    const owed = deferred.owed;
+    expect(owed).to.be.gt(usdc(100_000));
+    expect((await f.engine.accountOf(f.alice.address)).balance).to.equal(owed);
+    expect((await f.engine.held()).totalOwed).to.equal(owed);
+    expect((await f.pool.poolState()).cash).to.equal(0n);
+    // The pool counts what it owes: its NAV cannot be more than its cash less that.
+    expect((await f.pool.poolState()).totalAssets).to.equal(0n);
+    // Bob's loss comes in as held pending, and pays part of what alice is owed.
+    await f.engine.connect(f.bob).closePosition(ETH, 0n);
+    const pending = (await f.engine.held()).pending;
+    expect(pending).to.be.gt(usdc(30_000));
+    const before = await f.accounts.collateralOf(f.alice.address);
+    await expect(f.engine.claimProfit(f.alice.address))
+      .to.emit(f.engine, "ProfitDeferred")
+      .withArgs(f.alice.address, owed - pending);
+    expect((await f.accounts.collateralOf(f.alice.address)) - before).to.equal(pending);
+    expect((await f.engine.accountOf(f.alice.address)).balance).to.equal(owed - pending);
+    expect((await f.engine.held()).totalOwed).to.equal(owed - pending);
   });
 
   it("LIQ-5: liquidateMany skips accounts that are healthy or already liquidated", async function () {
