@@ -712,9 +712,7 @@ contract PerpsEngine is IPerpsEngine, IPoolEngine, IMarginEngine, ReentrancyGuar
         uint256 window = perpsMarkets.globalConfig().liquidationWindow;
         (Trade[] memory trades, uint256 rewardUsd) = _planLiquidation(account, set, window);
         // The reward is paid first from the account's margin, so that a liquidation pays while any margin is left.
-        // Never more than the margin left: the collateral, and the equity (so liquidating oneself cannot pay).
-        uint256 equityUnits = h.equity > 0 ? uint256(h.equity) / usdScale : 0;
-        reward = Math.min(rewardUsd / usdScale, Math.min(units, equityUnits));
+        reward = PerpsValuation.cappedReward(rewardUsd, units, h.equity, usdScale);
         if (reward != 0) accounts.transferMargin(account, liquidator, reward);
 
         for (uint256 i; i < trades.length; ++i) {

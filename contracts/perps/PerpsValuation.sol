@@ -106,7 +106,18 @@ library PerpsValuation {
         uint256 usdScale
     ) internal pure {
         h.liquidatable = hasPositions && h.equity < int256(h.maintenanceMargin);
-        uint256 equityUnits = h.equity > 0 ? uint256(h.equity) / usdScale : 0;
-        if (h.liquidatable) h.expectedReward = Math.min(rewardUsd / usdScale, Math.min(units, equityUnits));
+        if (h.liquidatable) h.expectedReward = cappedReward(rewardUsd, units, h.equity, usdScale);
+    }
+
+    /// @notice A liquidation reward of `rewardUsd` in collateral units, never more than the margin left: the
+    /// collateral `units`, and the `equity` (so liquidating oneself cannot pay) (LIQ-3).
+    function cappedReward(
+        uint256 rewardUsd,
+        uint256 units,
+        int256 equity,
+        uint256 usdScale
+    ) internal pure returns (uint256) {
+        uint256 equityUnits = equity > 0 ? uint256(equity) / usdScale : 0;
+        return Math.min(rewardUsd / usdScale, Math.min(units, equityUnits));
     }
 }

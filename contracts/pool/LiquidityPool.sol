@@ -55,11 +55,13 @@ contract LiquidityPool is ERC4626, BoundedParameters, ILiquidityPool {
         uint64 unlockAt;
     }
 
-    /// @dev Share pricing of one call: NAV, liquidity free for LPs, whether every price behind it is trusted.
+    /// @dev Share pricing of one call: NAV, liquidity free for LPs, whether every price behind it is trusted, and what
+    /// the engines reserve.
     struct Nav {
         uint256 totalAssets;
         uint256 withdrawable;
         bool trusted;
+        uint256 reserved;
     }
 
     Balances private _balances;
@@ -345,7 +347,7 @@ contract LiquidityPool is ERC4626, BoundedParameters, ILiquidityPool {
             cash: b.cash,
             insurance: b.insurance,
             locked: _config.locked,
-            reserved: _reservedExcept(address(0)),
+            reserved: nav.reserved,
             totalAssets: nav.totalAssets,
             withdrawable: nav.withdrawable,
             trusted: nav.trusted,
@@ -457,6 +459,7 @@ contract LiquidityPool is ERC4626, BoundedParameters, ILiquidityPool {
             (int256 owed, bool trusted) = engine.poolExposure();
             liability += owed;
             uint256 reserved = engine.reservedAssets();
+            nav.reserved += reserved;
             kept += owed > 0 ? Math.max(uint256(owed), reserved) : reserved;
             if (!trusted) nav.trusted = false;
         }
