@@ -167,6 +167,11 @@ interface ILiquidityPool {
     /// @notice Pulls `assets` from the calling module into the LPs' cash.
     function collect(uint256 assets) external;
 
+    /// @notice Books `assets` that the calling module has just had transferred to the pool (a premium paid from a
+    /// trader's wallet, one transfer instead of two) as the LPs' cash. Reverts with `CollateralBalanceShortfall` when
+    /// the pool does not hold that much beyond what it has booked (the collateral is a plain ERC-20, without hooks).
+    function collectTransferred(uint256 assets) external;
+
     /// @notice Locks `assets` of cash for the calling module (OPT-2); they stay the LPs' but cannot be withdrawn. Never
     /// cash that other modules reserved.
     function lock(uint256 assets) external;

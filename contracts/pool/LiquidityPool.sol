@@ -284,6 +284,16 @@ contract LiquidityPool is ERC4626, BoundedParameters, ILiquidityPool {
     }
 
     /// @inheritdoc ILiquidityPool
+    function collectTransferred(uint256 assets) external onlyModule {
+        Balances memory b = _balances;
+        uint256 booked = uint256(b.cash) + b.insurance;
+        uint256 balance = IERC20(asset()).balanceOf(address(this));
+        if (balance < booked + assets) revert CollateralTransfer.CollateralBalanceShortfall(balance, booked + assets);
+        _balances.cash = b.cash + SafeCast.toUint128(assets);
+        emit Collected(msg.sender, assets);
+    }
+
+    /// @inheritdoc ILiquidityPool
     function lock(uint256 assets) external onlyModule {
         uint256 free = _freeFor(msg.sender);
         if (assets > free) revert LiquidityPoolInsufficientLiquidity(assets, free);
@@ -451,7 +461,8 @@ contract LiquidityPool is ERC4626, BoundedParameters, ILiquidityPool {
     function _nav() private view returns (Nav memory nav) {
         nav.trusted = true;
         int256 liability;
-        // Per engine, the larger of its reservation and what its traders are owed: LPs may take neither.
+        // Per engine, the larger of its reservation and what its traders are owed beyond what is locked for them: LPs
+        // may take neither.
         uint256 kept;
         uint256 count = _engines.length;
         for (uint256 i; i < count; ++i) {
@@ -460,7 +471,9 @@ contract LiquidityPool is ERC4626, BoundedParameters, ILiquidityPool {
             liability += owed;
             uint256 reserved = engine.reservedAssets();
             nav.reserved += reserved;
-            kept += owed > 0 ? Math.max(uint256(owed), reserved) : reserved;
+            // What the engine owes beyond the collateral it locked for it (options), or its reservation.
+            uint256 unlocked = owed > 0 ? Math.saturatingSub(uint256(owed), _modules[address(engine)].locked) : 0;
+            kept += Math.max(unlocked, reserved);
             if (!trusted) nav.trusted = false;
         }
         uint256 cash = _balances.cash;
