@@ -9,6 +9,7 @@ import type { Signer } from "ethers";
 import { listChainlinkMarket } from "../../bench/markets";
 import { deployFoundation, devConfig, handOverToTimelock } from "../../deploy/foundation";
 import { deployPerps, marketConfig } from "../../deploy/perps";
+import { deployOptions, optionMarket } from "../../deploy/options";
 import { deployPool } from "../../deploy/pool";
 import { MockUSDC__factory } from "../../typechain-types";
 import { BTC, ETH } from "./fixtures";
@@ -21,7 +22,16 @@ export const units = (n: bigint | number) => BigInt(n) * WAD;
 /** `n` dollars in 18-decimal USD. */
 export const usd = (n: bigint | number) => BigInt(n) * WAD;
 
-export async function perpsFixture() {
+export function perpsFixture() {
+  return protocol(false);
+}
+
+/** The same with the options engine too (ETH-USD and BTC-USD listed for options, no series yet). */
+export function protocolFixture() {
+  return protocol(true);
+}
+
+async function protocol(withOptions: boolean) {
   const [deployer, governor, guardian, lp, alice, bob, carol, mallory, keeper] = await ethers.getSigners();
   const foundation = await deployFoundation(deployer, devConfig([governor.address], guardian.address));
   const oracle = await deployTestOracle(foundation, deployer);
@@ -37,6 +47,12 @@ export async function perpsFixture() {
       { market: BTC, config: marketConfig(60_000n) },
     ],
   );
+  const options = withOptions
+    ? await deployOptions(foundation, deployer, { aggregator: oracle.aggregator, pool }, [
+        { market: ETH, config: optionMarket(3_000n) },
+        { market: BTC, config: optionMarket(60_000n) },
+      ])
+    : undefined;
   await handOverToTimelock(foundation, deployer);
   await oracle.aggregator.poke(ETH);
   await oracle.aggregator.poke(BTC);
@@ -45,6 +61,7 @@ export async function perpsFixture() {
     await usdcToken.mint(user.address, usdc(10_000_000));
     await usdcToken.connect(user).approve(pool, ethers.MaxUint256);
     await usdcToken.connect(user).approve(accounts, ethers.MaxUint256);
+    if (options) await usdcToken.connect(user).approve(options, ethers.MaxUint256);
   }
   await pool.connect(lp).deposit(usdc(1_000_000), lp.address);
   for (const trader of [alice, bob, carol, mallory])
@@ -89,6 +106,7 @@ export async function perpsFixture() {
     markets,
     engine,
     lens,
+    options,
     deployer,
     governor,
     guardian,
