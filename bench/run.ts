@@ -8,13 +8,14 @@ import path from "node:path";
 import hre from "hardhat";
 import { formatTable, measure, type GasResult } from "./harness";
 import { governanceMeasurements } from "./governance";
+import { optionsMeasurements } from "./options";
 import { oracleMeasurements } from "./oracle";
 import { perpsMeasurements } from "./perps";
 import { poolMeasurements } from "./pool";
 
 async function main(): Promise<void> {
   if (hre.network.name !== "hardhat") throw new Error("bench: run it on the in-process hardhat network");
-  const suites = [governanceMeasurements, oracleMeasurements, poolMeasurements, perpsMeasurements];
+  const suites = [governanceMeasurements, oracleMeasurements, poolMeasurements, perpsMeasurements, optionsMeasurements];
   const results: GasResult[] = [];
   for (const suite of suites) {
     for (const m of await suite()) results.push(await measure(m));
