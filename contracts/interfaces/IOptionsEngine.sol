@@ -25,8 +25,9 @@ interface IOptionsEngine {
     /// @notice Engine-wide parameters: ask = fair × (1 + spread + utilisationPremium × utilisation), bid = fair × (1 −
     /// spread); a fee of `feeBps` of the notional (spot × amount) on every trade; locked collateral at most
     /// `maxUtilisationBps` of the pool's cash; trading stops `tradingCutoff` seconds before expiry; `settle` works for
-    /// `settlementWindow` after expiry; listed strikes lie within `[minStrikeBps, maxStrikeBps]` of the spot and
-    /// expiries within `[minTimeToExpiry, maxTimeToExpiry]` of the listing.
+    /// `settlementWindow` after expiry, with a price published at most `settlementTolerance` after it; listed strikes
+    /// lie within `[minStrikeBps, maxStrikeBps]` of the spot and expiries within `[minTimeToExpiry,
+    /// maxTimeToExpiry]` of the listing.
     struct GlobalConfig {
         uint16 spreadBps;
         uint16 utilisationPremiumBps;
@@ -36,6 +37,7 @@ interface IOptionsEngine {
         uint16 maxStrikeBps;
         uint32 tradingCutoff;
         uint32 settlementWindow;
+        uint32 settlementTolerance;
         uint32 minTimeToExpiry;
         uint32 maxTimeToExpiry;
     }
@@ -103,6 +105,9 @@ interface IOptionsEngine {
     error OptionsSettlementWindowOpen(uint256 id, uint256 closesAt);
     /// @notice A fallback settlement price of zero.
     error OptionsInvalidPrice();
+    /// @notice The trusted price of series `id` was published at `publishedAt`, after `latest` (expiry plus the
+    /// settlement tolerance): a price chosen that long after expiry cannot settle it.
+    error OptionsSettlementPriceTooLate(uint256 id, uint256 publishedAt, uint256 latest);
     /// @notice Two parameters would contradict each other (`key` set to `value`).
     error OptionsParameterConflict(bytes32 key, uint256 value);
 
@@ -176,7 +181,8 @@ interface IOptionsEngine {
 
     /// @notice Settles series `id` at the aggregator's trusted price, once, within the settlement window after expiry
     /// (OPT-6). Anyone may call it; while the price is not trusted it reverts, and the first call with a trusted
-    /// price settles.
+    /// price settles. The price must have been published no later than `settlementTolerance` after expiry, so
+    /// nobody can pick a favourable price by settling late; without one, only the timelocked fallback settles.
     function settle(uint256 id) external;
 
     /// @notice Governance (timelocked): settles series `id` at `price` when its window closed without a trusted price.

@@ -35,6 +35,7 @@ contract OptionsEngine is ERC1155, BoundedParameters, ReentrancyGuardTransient, 
     bytes32 public constant MAX_STRIKE_BPS = "maxStrikeBps";
     bytes32 public constant TRADING_CUTOFF = "tradingCutoff";
     bytes32 public constant SETTLEMENT_WINDOW = "settlementWindow";
+    bytes32 public constant SETTLEMENT_TOLERANCE = "settlementTolerance";
     bytes32 public constant MIN_TIME_TO_EXPIRY = "minTimeToExpiry";
     bytes32 public constant MAX_TIME_TO_EXPIRY = "maxTimeToExpiry";
 
@@ -94,6 +95,7 @@ contract OptionsEngine is ERC1155, BoundedParameters, ReentrancyGuardTransient, 
             maxStrikeBps: 20_000,
             tradingCutoff: 1 hours,
             settlementWindow: 1 days,
+            settlementTolerance: 1 hours,
             minTimeToExpiry: 1 hours,
             maxTimeToExpiry: 365 days
         });
@@ -200,8 +202,12 @@ contract OptionsEngine is ERC1155, BoundedParameters, ReentrancyGuardTransient, 
         if (pauseRegistry.isPaused(market, IPauseRegistry.Action.Settle)) {
             revert OptionsPaused(market, uint8(IPauseRegistry.Action.Settle));
         }
-        // Reverts while the price is not trusted: the first call that finds a trusted price settles.
-        _settle(id, s, aggregator.priceForRisk(market), false);
+        // Reverts while the price is not trusted: the first call that finds a trusted price settles. A price
+        // published long after expiry is refused, so that settling late cannot pick a price.
+        (uint256 price, uint256 publishedAt) = aggregator.priceForRiskWithTime(market);
+        uint256 latest = expiry + _global.settlementTolerance;
+        if (publishedAt > latest) revert OptionsSettlementPriceTooLate(id, publishedAt, latest);
+        _settle(id, s, price, false);
     }
 
     /// @inheritdoc IOptionsEngine
@@ -498,6 +504,7 @@ contract OptionsEngine is ERC1155, BoundedParameters, ReentrancyGuardTransient, 
         if (key == MAX_STRIKE_BPS) return ParameterSpec(BPS, 10 * BPS, Tightening.None);
         if (key == TRADING_CUTOFF) return ParameterSpec(5 minutes, 1 days, Tightening.Higher);
         if (key == SETTLEMENT_WINDOW) return ParameterSpec(10 minutes, 7 days, Tightening.None);
+        if (key == SETTLEMENT_TOLERANCE) return ParameterSpec(1 minutes, 1 days, Tightening.None);
         if (key == MIN_TIME_TO_EXPIRY) return ParameterSpec(1 hours, 30 days, Tightening.None);
         if (key == MAX_TIME_TO_EXPIRY) return ParameterSpec(1 days, 730 days, Tightening.None);
         return ParameterSpec(0, 0, Tightening.None);
@@ -520,6 +527,7 @@ contract OptionsEngine is ERC1155, BoundedParameters, ReentrancyGuardTransient, 
         if (key == MAX_STRIKE_BPS) return g.maxStrikeBps;
         if (key == TRADING_CUTOFF) return g.tradingCutoff;
         if (key == SETTLEMENT_WINDOW) return g.settlementWindow;
+        if (key == SETTLEMENT_TOLERANCE) return g.settlementTolerance;
         if (key == MIN_TIME_TO_EXPIRY) return g.minTimeToExpiry;
         if (key == MAX_TIME_TO_EXPIRY) return g.maxTimeToExpiry;
         revert ParameterUnknown(key);
@@ -545,6 +553,7 @@ contract OptionsEngine is ERC1155, BoundedParameters, ReentrancyGuardTransient, 
         else if (key == MAX_STRIKE_BPS) g.maxStrikeBps = uint16(value);
         else if (key == TRADING_CUTOFF) g.tradingCutoff = uint32(value);
         else if (key == SETTLEMENT_WINDOW) g.settlementWindow = uint32(value);
+        else if (key == SETTLEMENT_TOLERANCE) g.settlementTolerance = uint32(value);
         else if (key == MIN_TIME_TO_EXPIRY) g.minTimeToExpiry = uint32(value);
         else if (key == MAX_TIME_TO_EXPIRY) g.maxTimeToExpiry = uint32(value);
         else revert ParameterUnknown(key);

@@ -290,6 +290,8 @@ contract LiquidityPool is ERC4626, BoundedParameters, ILiquidityPool {
         uint256 balance = IERC20(asset()).balanceOf(address(this));
         if (balance < booked + assets) revert CollateralTransfer.CollateralBalanceShortfall(balance, booked + assets);
         _balances.cash = b.cash + SafeCast.toUint128(assets);
+        // The premium came from a trader's wallet: an inflow, as a deposit is (CB-4).
+        limiter.recordInflow(assets);
         emit Collected(msg.sender, assets);
     }
 

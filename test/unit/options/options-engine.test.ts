@@ -2,10 +2,9 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { impersonateAccount, loadFixture, setBalance, time } from "@nomicfoundation/hardhat-network-helpers";
 import { Action, GUARDIAN_PAUSABLE } from "../../helpers/actions";
-import { BTC, ETH, GLOBAL } from "../../helpers/fixtures";
+import { ETH, GLOBAL } from "../../helpers/fixtures";
 import { DAY, HOUR, hourAfter, type OptionsFixture, optionsFixture, seriesId } from "../../helpers/options";
 import { units, usd, usdc } from "../../helpers/perps";
-import { governCall } from "../../helpers/timelock";
 
 const USD_SCALE = 10n ** 12n;
 const ceilDiv = (a: bigint, b: bigint) => (a + b - 1n) / b;
@@ -47,11 +46,7 @@ describe("OptionsEngine", () => {
       ]);
       expect((await f.options.seriesOf(f.put)).maxPayoff).to.equal(usd(3_000));
       expect(await f.options.liveSeries()).to.deep.equal([f.call, f.put]);
-      // The whole governance path, once more: a BTC put.
-      const btcExpiry = await hourAfter(3n * DAY);
-      await governCall(f, f.options, "listSeries", [BTC, usd(55_000), btcExpiry, false, 0n]).catch(
-        (e: Error) => expect(e.message).to.match(/PriceAggregatorUntrusted/), // sources stale after the delay
-      );
+      // The fixture listed both through the whole timelock path: schedule, wait the delay, execute.
     });
 
     it("OPT-1: a listing off the grid reverts and changes nothing", async () => {
@@ -209,7 +204,7 @@ describe("OptionsEngine", () => {
       expect(await f.options.lockedAssets()).to.equal(lockFor(units(1), usd(3_000)));
     });
 
-    it("OPT-4: the pool books a premium only once it has arrived", async () => {
+    it("OPT-4, CB-4: the pool books a premium only once it has arrived, as an inflow", async () => {
       const f = await loadFixture(optionsFixture);
       const engine = await f.options.getAddress();
       await impersonateAccount(engine);
@@ -224,8 +219,11 @@ describe("OptionsEngine", () => {
         .to.be.revertedWithCustomError(f.pool, "LiquidityPoolNotModule")
         .withArgs(f.alice.address);
       await f.usdc.connect(f.alice).transfer(f.pool, 5n);
+      const tvl = (await f.limiter.limits()).tvl;
       await expect(asEngine.collectTransferred(5n)).to.emit(f.pool, "Collected").withArgs(engine, 5n);
       expect((await f.pool.poolState()).cash).to.equal(state.cash + 5n);
+      // A premium from a wallet is an inflow for the outflow limiter (CB-4), as a deposit is.
+      expect((await f.limiter.limits()).tvl).to.equal(tvl + 5n);
     });
 
     it("OPT-4: slippage limits, zero amounts and unknown series revert and change nothing", async () => {
@@ -389,7 +387,7 @@ describe("OptionsEngine", () => {
       await f.setPrices(2_900n);
       await f.feed18.updateAnswer(3_600n * 10n ** 18n); // divergence: frozen
       await expect(f.options.settle(f.put)).to.be.revertedWithCustomError(f.aggregator, "PriceAggregatorUntrusted");
-      await time.increase(HOUR);
+      await time.increase(HOUR / 2n);
       await f.setPrices(2_800n);
       await f.options.settle(f.put);
       const s = await f.options.seriesOf(f.put);
@@ -419,11 +417,8 @@ describe("OptionsEngine", () => {
         .withArgs(f.call, usd(2_800), 0n, 0n, true);
     });
 
-    it("OPT-6: redeem works with everything else paused, forever, and the keeper redeems for holders in batches", async () => {
+    it("OPT-6: the pause registry gates settle", async () => {
       const f = await loadFixture(optionsFixture);
-      await f.options.connect(f.alice).buy(f.call, units(2), usdc(1_000_000));
-      await f.options.connect(f.bob).buy(f.call, units(3), usdc(1_000_000));
-      await f.options.connect(f.carol).buy(f.call, units(1), usdc(1_000_000));
       await time.increaseTo(f.expiry);
       await f.setPrices(3_100n);
       await f.pauseRegistry.connect(f.guardian).pause(ETH, 1n << BigInt(Action.Settle), "incident");
@@ -431,7 +426,31 @@ describe("OptionsEngine", () => {
         .to.be.revertedWithCustomError(f.options, "OptionsPaused")
         .withArgs(ETH, Action.Settle);
       await expect(f.options.redeem(f.call, 1n)).to.be.revertedWithCustomError(f.options, "OptionsNotSettled");
-      await governCall(f, f.pauseRegistry, "unpause", [ETH, 1n << BigInt(Action.Settle), "resolved"]);
+    });
+
+    it("OPT-6: settling late cannot pick a price: one published beyond the tolerance after expiry is refused", async () => {
+      const f = await loadFixture(optionsFixture);
+      await f.options.connect(f.alice).buy(f.call, units(10), usdc(1_000_000));
+      await time.increaseTo(f.expiry);
+      await f.setPrices(3_000n); // at expiry: out of the money
+      const tolerance = (await f.options.globalConfig()).settlementTolerance;
+      // Nobody settles; twenty hours later the price is up and the holder tries.
+      await time.increase(20n * HOUR);
+      await f.setPrices(3_120n);
+      await f.aggregator.poke(ETH);
+      await f.setPrices(3_250n);
+      await expect(f.options.connect(f.alice).settle(f.call))
+        .to.be.revertedWithCustomError(f.options, "OptionsSettlementPriceTooLate")
+        .withArgs(f.call, (t: bigint) => t > f.expiry + tolerance, f.expiry + tolerance);
+      expect((await f.options.seriesOf(f.call)).settled).to.equal(false);
+    });
+
+    it("OPT-6: redeem works with everything else paused, forever, and the keeper redeems for holders in batches", async () => {
+      const f = await loadFixture(optionsFixture);
+      await f.options.connect(f.alice).buy(f.call, units(2), usdc(1_000_000));
+      await f.options.connect(f.bob).buy(f.call, units(3), usdc(1_000_000));
+      await f.options.connect(f.carol).buy(f.call, units(1), usdc(1_000_000));
+      await time.increaseTo(f.expiry);
       await f.setPrices(3_100n);
       await f.options.settle(f.call);
 
