@@ -7,6 +7,7 @@ import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IER
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {BoundedParameters} from "../governance/BoundedParameters.sol";
 import {ILiquidityPool} from "../interfaces/ILiquidityPool.sol";
@@ -130,15 +131,14 @@ contract OptionsEngine is ERC1155, BoundedParameters, ReentrancyGuardTransient, 
         if (_live.length == MAX_LIVE_SERIES) revert OptionsTooManySeries(MAX_LIVE_SERIES);
         uint256 maxPayoff = _checkGrid(market, strike, expiry, isCall, cap);
 
-        // The strike is at most twice a price the aggregator accepted (below 1e28), and the cap five times it: both
-        // fit 96 bits.
+        // Strikes and caps far above any listed price (beyond 7.9e28) are refused by the casts.
         _series[id] = Series({
             market: market,
-            strike: uint96(strike),
+            strike: SafeCast.toUint96(strike),
             expiry: uint40(expiry),
             isCall: isCall,
             settled: false,
-            maxPayoff: uint96(maxPayoff),
+            maxPayoff: SafeCast.toUint96(maxPayoff),
             openInterest: 0,
             payoff: 0,
             settlementPrice: 0
