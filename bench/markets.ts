@@ -36,3 +36,8 @@ export async function listChainlinkMarket(
   await listOracleMarket(aggregator, { market, ...BENCH_LIMITS, sources });
   return feeds;
 }
+
+/** Moves the feeds of `listChainlinkMarket` to `usd` (each a unit apart again), timestamped now. */
+export async function setFeeds(feeds: MockV3Aggregator[], usd: bigint): Promise<void> {
+  for (const [i, feed] of feeds.entries()) await feed.updateAnswer(usd * 10n ** 8n + BigInt(i));
+}

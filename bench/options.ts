@@ -6,13 +6,13 @@ import { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { Signer } from "ethers";
 import { deployFoundation, devConfig, handOverToTimelock } from "../deploy/foundation";
-import { deployOptions, optionMarket } from "../deploy/options";
+import { deployOptions, optionMarket, seriesId } from "../deploy/options";
 import { deployAggregator } from "../deploy/oracle";
 import { deployPerps, marketConfig } from "../deploy/perps";
 import { deployPool } from "../deploy/pool";
 import { MockUSDC__factory } from "../typechain-types";
 import type { GasMeasurement } from "./harness";
-import { listChainlinkMarket } from "./markets";
+import { listChainlinkMarket, setFeeds } from "./markets";
 
 const WAD = 10n ** 18n;
 const usdc = (n: bigint | number) => BigInt(n) * 1_000_000n;
@@ -36,16 +36,10 @@ export async function optionsMeasurements(): Promise<GasMeasurement[]> {
   const expiry = ((now + 7n * 24n * HOUR) / HOUR + 1n) * HOUR;
   const strike = 3_000n * WAD;
   await (await options.listSeries(eth, strike, expiry, true, strike)).wait();
-  const id = BigInt(
-    ethers.keccak256(
-      ethers.AbiCoder.defaultAbiCoder().encode(["bytes32", "uint256", "uint256", "bool"], [eth, strike, expiry, true]),
-    ),
-  );
+  const id = seriesId(eth, strike, expiry, true);
   await handOverToTimelock(foundation, deployer);
 
-  const setEth = async (usd: bigint) => {
-    for (const [i, feed] of ethFeeds.entries()) await feed.updateAnswer(usd * 10n ** 8n + BigInt(i));
-  };
+  const setEth = (usd: bigint) => setFeeds(ethFeeds, usd);
   const fund = async (who: Signer, amount: bigint) => {
     await token.mint(await who.getAddress(), amount);
     await token.connect(who).approve(pool, ethers.MaxUint256);

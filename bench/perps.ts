@@ -11,7 +11,7 @@ import { deployPerps, marketConfig } from "../deploy/perps";
 import { deployPool } from "../deploy/pool";
 import { MockUSDC__factory } from "../typechain-types";
 import type { GasMeasurement } from "./harness";
-import { listChainlinkMarket } from "./markets";
+import { listChainlinkMarket, setFeeds } from "./markets";
 
 const WAD = 10n ** 18n;
 const usdc = (n: bigint | number) => BigInt(n) * 1_000_000n;
@@ -34,9 +34,7 @@ export async function perpsMeasurements(): Promise<GasMeasurement[]> {
   ]);
   await handOverToTimelock(foundation, deployer);
 
-  const setEth = async (usd: bigint) => {
-    for (const [i, feed] of ethFeeds.entries()) await feed.updateAnswer(usd * 10n ** 8n + BigInt(i));
-  };
+  const setEth = (usd: bigint) => setFeeds(ethFeeds, usd);
   const fund = async (who: Signer, amount: bigint) => {
     await token.mint(await who.getAddress(), amount);
     await token.connect(who).approve(pool, ethers.MaxUint256);

@@ -9,7 +9,7 @@ import { deployAggregator } from "../deploy/oracle";
 import { deployPool } from "../deploy/pool";
 import { MockPoolEngine__factory, MockUSDC__factory } from "../typechain-types";
 import type { GasMeasurement } from "./harness";
-import { listChainlinkMarket } from "./markets";
+import { listChainlinkMarket, setFeeds } from "./markets";
 
 const WAD = 10n ** 18n;
 const usdc = (n: bigint | number) => BigInt(n) * 1_000_000n;
@@ -63,7 +63,7 @@ export async function poolMeasurements(): Promise<GasMeasurement[]> {
       budget: 200_000n,
       send: async () => {
         await time.increase(DAY);
-        for (const [i, feed] of feeds.entries()) await feed.updateAnswer(3_000n * 10n ** 8n + BigInt(i));
+        await setFeeds(feeds, 3_000n);
         return pool.connect(bob).redeem(usdc(10_000) * 10n ** 6n, bob.address, bob.address);
       },
     },

@@ -4,7 +4,7 @@
  * `handOverToTimelock`, while the deployer still administers the access manager; afterwards listing a market or a
  * series, or changing a parameter, is a timelock operation.
  */
-import type { Signer } from "ethers";
+import { ethers, type Signer } from "ethers";
 import type { IOptionsEngine } from "../typechain-types/contracts/options/OptionsEngine";
 import {
   type LiquidityPool,
@@ -32,6 +32,15 @@ export function optionMarket(usd: bigint): OptionMarket {
     strikeStep: step * WAD,
     maxSeriesOpenInterest: (50_000_000n * WAD) / usd,
   };
+}
+
+/** A series' id, as `OptionsEngine.listSeries` derives it (also its ERC-1155 token id). */
+export function seriesId(market: string, strike: bigint, expiry: bigint, isCall: boolean): bigint {
+  const encoded = ethers.AbiCoder.defaultAbiCoder().encode(
+    ["bytes32", "uint256", "uint256", "bool"],
+    [market, strike, expiry, isCall],
+  );
+  return BigInt(ethers.keccak256(encoded));
 }
 
 export async function deployOptions(

@@ -2,9 +2,11 @@
  * The whole protocol with options: the perps stack plus the options engine, and two ETH-USD series listed through the
  * timelock (a call capped at one strike and a put, both struck at $3,000, expiring at a whole hour about a week out).
  */
-import { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
+import { seriesId } from "../../deploy/options";
 import type { OptionsEngine } from "../../typechain-types";
+
+export { seriesId };
 import { ETH } from "./fixtures";
 import { protocolFixture, usd } from "./perps";
 import { execute, schedule, waitDelay } from "./timelock";
@@ -16,14 +18,6 @@ export const DAY = 24n * HOUR;
 export async function hourAfter(seconds: bigint): Promise<bigint> {
   const t = BigInt(await time.latest()) + seconds;
   return ((t + HOUR - 1n) / HOUR) * HOUR;
-}
-
-/** The series id as the engine derives it. */
-export function seriesId(market: string, strike: bigint, expiry: bigint, isCall: boolean): bigint {
-  const coder = ethers.AbiCoder.defaultAbiCoder();
-  return BigInt(
-    ethers.keccak256(coder.encode(["bytes32", "uint256", "uint256", "bool"], [market, strike, expiry, isCall])),
-  );
 }
 
 export async function optionsFixture() {

@@ -6,7 +6,7 @@
 import { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { Signer } from "ethers";
-import { listChainlinkMarket } from "../../bench/markets";
+import { listChainlinkMarket, setFeeds } from "../../bench/markets";
 import { deployFoundation, devConfig, handOverToTimelock } from "../../deploy/foundation";
 import { deployPerps, marketConfig } from "../../deploy/perps";
 import { deployOptions, optionMarket } from "../../deploy/options";
@@ -69,7 +69,7 @@ async function protocol(withOptions: boolean) {
 
   /** Moves every BTC source to `price` (whole dollars) in this block's time. */
   async function setBtc(price: bigint) {
-    for (const [i, feed] of btcFeeds.entries()) await feed.updateAnswer(price * 10n ** 8n + BigInt(i));
+    await setFeeds(btcFeeds, price);
   }
 
   /** Moves both markets' sources to `eth` and `btc` (whole dollars), timestamped now. */
