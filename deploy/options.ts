@@ -1,5 +1,5 @@
 /**
- * Deployment of the options (SPEC §9): the pricing library and the options engine, registered with the pool as an
+ * Deployment of the options (SPEC §9): the pricing and parameter libraries and the options engine, registered with the pool as an
  * engine that reports exposure (its options' value counts in the share price) and locks collateral. Runs before
  * `handOverToTimelock`, while the deployer still administers the access manager; afterwards listing a market or a
  * series, or changing a parameter, is a timelock operation.
@@ -10,6 +10,7 @@ import {
   type LiquidityPool,
   OptionsEngine,
   OptionsEngine__factory,
+  OptionsParameters__factory,
   OptionsPricer__factory,
   type PauseRegistry,
   type PriceAggregator,
@@ -50,9 +51,13 @@ export async function deployOptions(
   listings: { market: string; config: OptionMarket }[],
 ): Promise<OptionsEngine> {
   const pricer = await new OptionsPricer__factory(deployer).deploy();
-  await pricer.waitForDeployment();
+  const parameters = await new OptionsParameters__factory(deployer).deploy();
+  await Promise.all([pricer.waitForDeployment(), parameters.waitForDeployment()]);
   const engine = await new OptionsEngine__factory(
-    { "contracts/options/OptionsPricer.sol:OptionsPricer": await pricer.getAddress() },
+    {
+      "contracts/options/OptionsPricer.sol:OptionsPricer": await pricer.getAddress(),
+      "contracts/options/OptionsParameters.sol:OptionsParameters": await parameters.getAddress(),
+    },
     deployer,
   ).deploy(await foundation.accessManager.getAddress(), wiring.aggregator, wiring.pool, foundation.pauseRegistry);
   await engine.waitForDeployment();

@@ -22,28 +22,40 @@ interface IOptionsEngine {
         uint96 maxSeriesOpenInterest;
     }
 
-    /// @notice Engine-wide parameters: ask = fair × (1 + spread + utilisationPremium × utilisation), bid = fair × (1 −
-    /// spread); a fee of `feeBps` of the notional (spot × amount) on every trade; locked collateral at most
-    /// `maxUtilisationBps` of the pool's cash; trading stops `tradingCutoff` seconds before expiry; `settle` works for
-    /// `settlementWindow` after expiry, with a price published at most `settlementTolerance` after it; listed strikes
-    /// lie within `[minStrikeBps, maxStrikeBps]` of the spot and expiries within `[minTimeToExpiry,
-    /// maxTimeToExpiry]` of the listing.
+    /// @notice Engine-wide parameters (OPT-3 … OPT-6).
+    /// - Pricing: ask = fair × (1 + spread + utilisationPremium × utilisation) + carry, bid = fair × (1 − spread),
+    ///   where a buyer's fair value is taken at the spot moved `priceBandBps` against them and a seller's at the spot
+    ///   moved as far the other way (so a known oracle update within the band cannot be traded), and the carry is
+    ///   `carryBps` a year of the collateral locked, until expiry (so locking the pool's collateral is never free).
+    ///   A fee of `feeBps` of the notional (spot × amount) on every trade.
+    /// - Limits: locked collateral at most `maxUtilisationBps` of the pool's cash; trading stops `tradingCutoff`
+    ///   seconds before expiry.
+    /// - Settlement: `settle` works for `settlementWindow` after expiry, with a price published at most
+    ///   `settlementTolerance` after it unless settlement was deferred; the fallback price lies within
+    ///   `fallbackBandBps` of the aggregator's last good price.
+    /// - Listing: strikes within `[minStrikeBps, maxStrikeBps]` of the spot, expiries within
+    ///   `[minTimeToExpiry, maxTimeToExpiry]` of the listing.
+    /// @dev The fields read on every trade come first and share one slot.
     struct GlobalConfig {
         uint16 spreadBps;
         uint16 utilisationPremiumBps;
         uint16 feeBps;
         uint16 maxUtilisationBps;
-        uint16 minStrikeBps;
-        uint16 maxStrikeBps;
+        uint16 priceBandBps;
+        uint16 carryBps;
         uint32 tradingCutoff;
         uint32 settlementWindow;
         uint32 settlementTolerance;
+        uint16 minStrikeBps;
+        uint16 maxStrikeBps;
         uint32 minTimeToExpiry;
         uint32 maxTimeToExpiry;
+        uint16 fallbackBandBps;
     }
 
     /// @notice A series. `maxPayoff` per unit (the cap of a call, the strike of a put); after settlement `payoff` per
-    /// unit and the `settlementPrice` it came from.
+    /// unit (the settlement price is in `SeriesSettled`). `deferred` once a `settle` found the price untrusted or
+    /// settlement paused: the first trusted price in the window then settles it, however late it was published.
     struct Series {
         bytes32 market;
         uint96 strike;
@@ -51,14 +63,17 @@ interface IOptionsEngine {
         bool isCall;
         bool settled;
         uint96 maxPayoff;
+        bool deferred;
         uint128 openInterest;
         uint128 payoff;
-        uint128 settlementPrice;
     }
 
-    /// @notice A quote for `amount` options of a series, in collateral units.
+    /// @notice A quote for `amount` options of a series, in collateral units: `spot` is the oracle's median,
+    /// `valuedAt` the spot moved by the price band against the trader, and `fairPerUnit` the model value there
+    /// (18-decimal USD).
     struct Quote {
         uint256 spot;
+        uint256 valuedAt;
         uint256 fairPerUnit;
         uint256 premium;
         uint256 fee;
@@ -103,8 +118,8 @@ interface IOptionsEngine {
     error OptionsSettlementWindowClosed(uint256 id, uint256 closedAt);
     /// @notice The fallback may settle series `id` only after its window closes at `closesAt`.
     error OptionsSettlementWindowOpen(uint256 id, uint256 closesAt);
-    /// @notice A fallback settlement price of zero.
-    error OptionsInvalidPrice();
+    /// @notice A fallback settlement `price` outside `[low, high]`, the band around the aggregator's last good price.
+    error OptionsFallbackPriceOutOfBand(uint256 price, uint256 low, uint256 high);
     /// @notice The trusted price of series `id` was published at `publishedAt`, after `latest` (expiry plus the
     /// settlement tolerance): a price chosen that long after expiry cannot settle it.
     error OptionsSettlementPriceTooLate(uint256 id, uint256 publishedAt, uint256 latest);
@@ -143,6 +158,9 @@ interface IOptionsEngine {
         uint256 paidNow,
         uint256 claimId
     );
+    /// @notice `settle` found series `id` unsettleable now: its settlement is `paused`, or the price is not trusted
+    /// for `reason`. The series now settles at the first trusted price within its window.
+    event SettlementDeferred(uint256 indexed id, bool paused, uint8 reason);
     /// @notice Series `id` settled at `price`, paying `payoff` per unit; `released` collateral went back to the LPs.
     event SeriesSettled(uint256 indexed id, uint256 price, uint256 payoff, uint256 released, bool byFallback);
     /// @notice `amount` of series `id` held by `holder` were redeemed for `payout`: `paidNow` at once, the rest as
@@ -180,12 +198,18 @@ interface IOptionsEngine {
     function sell(uint256 id, uint256 amount, uint256 minProceeds) external returns (uint256 proceeds);
 
     /// @notice Settles series `id` at the aggregator's trusted price, once, within the settlement window after expiry
-    /// (OPT-6). Anyone may call it; while the price is not trusted it reverts, and the first call with a trusted
-    /// price settles. The price must have been published no later than `settlementTolerance` after expiry, so
-    /// nobody can pick a favourable price by settling late; without one, only the timelocked fallback settles.
-    function settle(uint256 id) external;
+    /// (OPT-6). Anyone (the keeper) may call it.
+    /// - With a trusted price published no later than `settlementTolerance` after expiry, it settles at that price;
+    ///   a later one reverts (`OptionsSettlementPriceTooLate`), so nobody can pick a price by settling late.
+    /// - While the price is not trusted, or settlement is paused, it settles nothing, marks the series deferred and
+    ///   emits `SettlementDeferred`; the first call that then finds a trusted price settles, however late that price
+    ///   was published (the price was not trusted at expiry, so the first trusted one stands in for it).
+    /// - After the window, only the timelocked fallback settles.
+    /// @return settled whether this call settled the series
+    function settle(uint256 id) external returns (bool settled);
 
-    /// @notice Governance (timelocked): settles series `id` at `price` when its window closed without a trusted price.
+    /// @notice Governance (timelocked): settles series `id` at `price` when its window closed without a trusted
+    /// price. `price` must lie within `fallbackBandBps` of the aggregator's last good price.
     function settleFallback(uint256 id, uint256 price) external;
 
     /// @notice Redeems `amount` of the caller's options of settled series `id` for the payoff. Never paused.

@@ -6,6 +6,8 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
+import {Address} from "@openzeppelin/contracts/utils/Address.sol";
+import {Bytes} from "@openzeppelin/contracts/utils/Bytes.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
@@ -15,6 +17,7 @@ import {IOptionsEngine} from "../interfaces/IOptionsEngine.sol";
 import {IPauseRegistry} from "../interfaces/IPauseRegistry.sol";
 import {IPoolEngine} from "../interfaces/IPoolEngine.sol";
 import {IPriceAggregator} from "../interfaces/IPriceAggregator.sol";
+import {OptionsParameters} from "./OptionsParameters.sol";
 import {OptionsPricer} from "./OptionsPricer.sol";
 
 /// @title OptionsEngine
@@ -25,20 +28,23 @@ import {OptionsPricer} from "./OptionsPricer.sol";
 contract OptionsEngine is ERC1155, BoundedParameters, ReentrancyGuardTransient, IOptionsEngine, IPoolEngine {
     using SafeERC20 for IERC20;
 
-    bytes32 public constant IMPLIED_VOL = "impliedVol";
-    bytes32 public constant STRIKE_STEP = "strikeStep";
-    bytes32 public constant MAX_SERIES_OPEN_INTEREST = "maxSeriesOpenInterest";
-    bytes32 public constant SPREAD_BPS = "spreadBps";
-    bytes32 public constant UTILISATION_PREMIUM_BPS = "utilisationPremiumBps";
-    bytes32 public constant FEE_BPS = "feeBps";
-    bytes32 public constant MAX_UTILISATION_BPS = "maxUtilisationBps";
-    bytes32 public constant MIN_STRIKE_BPS = "minStrikeBps";
-    bytes32 public constant MAX_STRIKE_BPS = "maxStrikeBps";
-    bytes32 public constant TRADING_CUTOFF = "tradingCutoff";
-    bytes32 public constant SETTLEMENT_WINDOW = "settlementWindow";
-    bytes32 public constant SETTLEMENT_TOLERANCE = "settlementTolerance";
-    bytes32 public constant MIN_TIME_TO_EXPIRY = "minTimeToExpiry";
-    bytes32 public constant MAX_TIME_TO_EXPIRY = "maxTimeToExpiry";
+    bytes32 public constant IMPLIED_VOL = OptionsParameters.IMPLIED_VOL;
+    bytes32 public constant STRIKE_STEP = OptionsParameters.STRIKE_STEP;
+    bytes32 public constant MAX_SERIES_OPEN_INTEREST = OptionsParameters.MAX_SERIES_OPEN_INTEREST;
+    bytes32 public constant SPREAD_BPS = OptionsParameters.SPREAD_BPS;
+    bytes32 public constant UTILISATION_PREMIUM_BPS = OptionsParameters.UTILISATION_PREMIUM_BPS;
+    bytes32 public constant FEE_BPS = OptionsParameters.FEE_BPS;
+    bytes32 public constant MAX_UTILISATION_BPS = OptionsParameters.MAX_UTILISATION_BPS;
+    bytes32 public constant MIN_STRIKE_BPS = OptionsParameters.MIN_STRIKE_BPS;
+    bytes32 public constant MAX_STRIKE_BPS = OptionsParameters.MAX_STRIKE_BPS;
+    bytes32 public constant TRADING_CUTOFF = OptionsParameters.TRADING_CUTOFF;
+    bytes32 public constant SETTLEMENT_WINDOW = OptionsParameters.SETTLEMENT_WINDOW;
+    bytes32 public constant SETTLEMENT_TOLERANCE = OptionsParameters.SETTLEMENT_TOLERANCE;
+    bytes32 public constant MIN_TIME_TO_EXPIRY = OptionsParameters.MIN_TIME_TO_EXPIRY;
+    bytes32 public constant MAX_TIME_TO_EXPIRY = OptionsParameters.MAX_TIME_TO_EXPIRY;
+    bytes32 public constant PRICE_BAND_BPS = OptionsParameters.PRICE_BAND_BPS;
+    bytes32 public constant CARRY_BPS = OptionsParameters.CARRY_BPS;
+    bytes32 public constant FALLBACK_BAND_BPS = OptionsParameters.FALLBACK_BAND_BPS;
 
     /// @notice The most series unfinished at once: the pool values each of them on every share pricing.
     uint256 public constant MAX_LIVE_SERIES = 32;
@@ -50,8 +56,7 @@ contract OptionsEngine is ERC1155, BoundedParameters, ReentrancyGuardTransient, 
 
     uint256 private constant WAD = 1e18;
     uint256 private constant BPS = 10_000;
-    /// @dev Option amounts, like perp sizes, up to 10^10 units.
-    uint256 private constant MAX_AMOUNT = 1e28;
+    uint256 private constant YEAR = 365 days;
 
     /// @notice The oracle.
     IPriceAggregator public immutable aggregator;
@@ -92,13 +97,16 @@ contract OptionsEngine is ERC1155, BoundedParameters, ReentrancyGuardTransient, 
             utilisationPremiumBps: 1000,
             feeBps: 5,
             maxUtilisationBps: 5000,
+            priceBandBps: 50,
+            carryBps: 500,
+            tradingCutoff: 1 hours,
+            settlementWindow: 4 days,
+            settlementTolerance: 1 hours,
             minStrikeBps: 5000,
             maxStrikeBps: 20_000,
-            tradingCutoff: 1 hours,
-            settlementWindow: 1 days,
-            settlementTolerance: 1 hours,
             minTimeToExpiry: 1 hours,
-            maxTimeToExpiry: 365 days
+            maxTimeToExpiry: 365 days,
+            fallbackBandBps: 2000
         });
     }
 
@@ -139,9 +147,9 @@ contract OptionsEngine is ERC1155, BoundedParameters, ReentrancyGuardTransient, 
             isCall: isCall,
             settled: false,
             maxPayoff: SafeCast.toUint96(maxPayoff),
+            deferred: false,
             openInterest: 0,
-            payoff: 0,
-            settlementPrice: 0
+            payoff: 0
         });
         _live.push(id);
         _liveIndex[id] = _live.length;
@@ -192,22 +200,22 @@ contract OptionsEngine is ERC1155, BoundedParameters, ReentrancyGuardTransient, 
     // ---------------------------------------------------------------------------------------------
 
     /// @inheritdoc IOptionsEngine
-    function settle(uint256 id) external nonReentrant {
+    function settle(uint256 id) external nonReentrant returns (bool settled) {
         Series storage s = _unsettled(id);
         uint256 expiry = s.expiry;
         if (block.timestamp < expiry) revert OptionsNotExpired(id, expiry);
         uint256 closesAt = expiry + _global.settlementWindow;
         if (block.timestamp > closesAt) revert OptionsSettlementWindowClosed(id, closesAt);
         bytes32 market = s.market;
-        if (pauseRegistry.isPaused(market, IPauseRegistry.Action.Settle)) {
-            revert OptionsPaused(market, uint8(IPauseRegistry.Action.Settle));
-        }
-        // Reverts while the price is not trusted: the first call that finds a trusted price settles. A price
-        // published long after expiry is refused, so that settling late cannot pick a price.
-        (uint256 price, uint256 publishedAt) = aggregator.priceForRiskWithTime(market);
+        if (pauseRegistry.isPaused(market, IPauseRegistry.Action.Settle)) return _defer(id, s, true, 0);
+        (uint256 price, uint256 publishedAt, uint8 reason) = _settlementPrice(market);
+        if (price == 0) return _defer(id, s, false, reason);
+        // A price published long after expiry is refused, so that settling late cannot pick a price; once the price
+        // was found untrusted (or settlement paused) after expiry, the first trusted price stands in for it.
         uint256 latest = expiry + _global.settlementTolerance;
-        if (publishedAt > latest) revert OptionsSettlementPriceTooLate(id, publishedAt, latest);
+        if (publishedAt > latest && !s.deferred) revert OptionsSettlementPriceTooLate(id, publishedAt, latest);
         _settle(id, s, price, false);
+        return true;
     }
 
     /// @inheritdoc IOptionsEngine
@@ -215,7 +223,11 @@ contract OptionsEngine is ERC1155, BoundedParameters, ReentrancyGuardTransient, 
         Series storage s = _unsettled(id);
         uint256 closesAt = uint256(s.expiry) + _global.settlementWindow;
         if (block.timestamp <= closesAt) revert OptionsSettlementWindowOpen(id, closesAt);
-        if (price == 0) revert OptionsInvalidPrice();
+        (uint256 lastGood, ) = aggregator.lastGoodPrice(s.market);
+        uint256 band = _global.fallbackBandBps;
+        uint256 low = Math.mulDiv(lastGood, BPS - band, BPS, Math.Rounding.Ceil);
+        uint256 high = Math.mulDiv(lastGood, BPS + band, BPS);
+        if (price < low || price > high || price == 0) revert OptionsFallbackPriceOutOfBand(price, low, high);
         _settle(id, s, price, true);
     }
 
@@ -319,7 +331,8 @@ contract OptionsEngine is ERC1155, BoundedParameters, ReentrancyGuardTransient, 
     // ---------------------------------------------------------------------------------------------
 
     /// @dev The ask (buying) or bid (selling) for `amount` of `s` at `spot`, its fee, and the collateral to lock or
-    /// release. The utilisation premium uses the utilisation after the trade.
+    /// release. The model value is taken at the spot moved by the price band against the trader, which both the call
+    /// and the put values are monotonic in; the utilisation premium uses the utilisation after the trade.
     function _quote(
         Series memory s,
         OptionMarket memory m,
@@ -329,18 +342,17 @@ contract OptionsEngine is ERC1155, BoundedParameters, ReentrancyGuardTransient, 
     ) private view returns (Quote memory q) {
         GlobalConfig memory g = _global;
         q.spot = spot;
-        q.fairPerUnit = _fair(s, m.impliedVol, spot);
+        // Buying a call or selling a put is valued as if the spot were higher, the other two as if it were lower.
+        q.valuedAt =
+            isBuy == s.isCall
+                ? Math.mulDiv(spot, BPS + g.priceBandBps, BPS, Math.Rounding.Ceil)
+                : Math.mulDiv(spot, BPS - g.priceBandBps, BPS);
+        q.fairPerUnit = _fair(s, m.impliedVol, q.valuedAt);
         uint256 oi = s.openInterest;
         uint256 perUnit;
         if (isBuy) {
             q.lockDelta = _lockFor(oi + amount, s.maxPayoff) - _lockFor(oi, s.maxPayoff);
-            (uint256 cash, ) = pool.liquidityFor(address(this));
-            uint256 locked = _locked + q.lockDelta;
-            uint256 limit = Math.mulDiv(cash, g.maxUtilisationBps, BPS);
-            if (locked > limit || cash == 0) revert OptionsUtilisationLimit(locked, limit);
-            // locked ≤ limit < cash, so the utilisation is below 1.
-            uint256 premiumBps = g.spreadBps + Math.mulDiv(g.utilisationPremiumBps, locked, cash, Math.Rounding.Ceil);
-            perUnit = Math.min(Math.mulDiv(q.fairPerUnit, BPS + premiumBps, BPS, Math.Rounding.Ceil), s.maxPayoff);
+            perUnit = _askPerUnit(s, g, q.fairPerUnit, _locked + q.lockDelta);
             q.premium = Math.ceilDiv(Math.mulDiv(perUnit, amount, WAD, Math.Rounding.Ceil), usdScale);
         } else {
             q.lockDelta = _lockFor(oi, s.maxPayoff) - _lockFor(oi - Math.min(oi, amount), s.maxPayoff);
@@ -348,6 +360,29 @@ contract OptionsEngine is ERC1155, BoundedParameters, ReentrancyGuardTransient, 
             q.premium = Math.mulDiv(perUnit, amount, WAD) / usdScale;
         }
         q.fee = Math.ceilDiv(Math.mulDiv(spot, amount * g.feeBps, WAD * BPS, Math.Rounding.Ceil), usdScale);
+    }
+
+    /// @dev The ask for one unit worth `fair`, with the pool locking `locked` once the trade is done: the spread and
+    /// utilisation premium on the value, plus the carry of the unit's collateral until expiry (so that a lock is never
+    /// free, however far out of the money); never above the maximum payoff. Reverts beyond the utilisation limit.
+    function _askPerUnit(
+        Series memory s,
+        GlobalConfig memory g,
+        uint256 fair,
+        uint256 locked
+    ) private view returns (uint256) {
+        (uint256 cash, ) = pool.liquidityFor(address(this));
+        uint256 limit = Math.mulDiv(cash, g.maxUtilisationBps, BPS);
+        if (locked > limit || cash == 0) revert OptionsUtilisationLimit(locked, limit);
+        // locked ≤ limit < cash, so the utilisation is below 1; trading stops before expiry, so time is left.
+        uint256 premiumBps = g.spreadBps + Math.mulDiv(g.utilisationPremiumBps, locked, cash, Math.Rounding.Ceil);
+        uint256 carry = Math.mulDiv(
+            s.maxPayoff,
+            g.carryBps * (s.expiry - block.timestamp),
+            BPS * YEAR,
+            Math.Rounding.Ceil
+        );
+        return Math.min(Math.mulDiv(fair, BPS + premiumBps, BPS, Math.Rounding.Ceil) + carry, s.maxPayoff);
     }
 
     /// @dev The model value of one unit of `s` at `spot` (18-decimal USD), within `[0, maxPayoff]`.
@@ -368,7 +403,7 @@ contract OptionsEngine is ERC1155, BoundedParameters, ReentrancyGuardTransient, 
         uint256 payoff = Math.min(intrinsic, maxPayoff);
         uint256 oi = s.openInterest;
         uint256 released = _lockFor(oi, maxPayoff) - _lockFor(oi, payoff);
-        (s.settled, s.payoff, s.settlementPrice) = (true, uint128(payoff), uint128(Math.min(price, type(uint128).max)));
+        (s.settled, s.payoff) = (true, uint128(payoff));
         _locked -= released;
         if (oi == 0) _finish(id);
         emit SeriesSettled(id, price, payoff, released, byFallback);
@@ -388,6 +423,27 @@ contract OptionsEngine is ERC1155, BoundedParameters, ReentrancyGuardTransient, 
         if (left == 0) _finish(id);
         (uint256 paidNow, uint256 claimId) = _payAndRelease(holder, payout, release);
         emit OptionRedeemed(holder, id, amount, payout, paidNow, claimId);
+    }
+
+    /// @dev Records that series `id` could not settle now (settlement `paused`, or the price untrusted for `reason`).
+    function _defer(uint256 id, Series storage s, bool paused, uint8 reason) private returns (bool) {
+        if (!s.deferred) s.deferred = true;
+        emit SettlementDeferred(id, paused, reason);
+        return false;
+    }
+
+    /// @dev The trusted price of `market` and when it was published, or a zero price and the freeze reason while it
+    /// is not trusted. Any other failure of the aggregator (such as too little gas) reverts: only a price the
+    /// aggregator itself judged untrusted may defer a settlement.
+    function _settlementPrice(bytes32 market) private returns (uint256 price, uint256 publishedAt, uint8 reason) {
+        try aggregator.priceForRiskWithTime(market) returns (uint256 p, uint256 at) {
+            return (p, at, 0);
+        } catch (bytes memory err) {
+            if (err.length != 68 || bytes4(err) != IPriceAggregator.PriceAggregatorUntrusted.selector) {
+                Address.verifyCallResult(false, err);
+            }
+            (, reason) = abi.decode(Bytes.slice(err, 4), (bytes32, uint8));
+        }
     }
 
     /// @dev Pays `payment` of the locked collateral to `to` and returns the rest of `unlocked` to the LPs.
@@ -493,72 +549,22 @@ contract OptionsEngine is ERC1155, BoundedParameters, ReentrancyGuardTransient, 
     // ---------------------------------------------------------------------------------------------
 
     function _parameterSpec(bytes32 key) internal pure override returns (ParameterSpec memory) {
-        if (key == IMPLIED_VOL) return ParameterSpec(5e16, 3e18, Tightening.None);
-        if (key == STRIKE_STEP) return ParameterSpec(1e16, 1e24, Tightening.None);
-        if (key == MAX_SERIES_OPEN_INTEREST) return ParameterSpec(0, MAX_AMOUNT, Tightening.Lower);
-        if (key == SPREAD_BPS) return ParameterSpec(10, 2000, Tightening.Higher);
-        if (key == UTILISATION_PREMIUM_BPS) return ParameterSpec(0, 5000, Tightening.Higher);
-        if (key == FEE_BPS) return ParameterSpec(0, 50, Tightening.None);
-        if (key == MAX_UTILISATION_BPS) return ParameterSpec(1000, 9000, Tightening.Lower);
-        if (key == MIN_STRIKE_BPS) return ParameterSpec(1000, BPS, Tightening.None);
-        if (key == MAX_STRIKE_BPS) return ParameterSpec(BPS, 10 * BPS, Tightening.None);
-        if (key == TRADING_CUTOFF) return ParameterSpec(5 minutes, 1 days, Tightening.Higher);
-        if (key == SETTLEMENT_WINDOW) return ParameterSpec(10 minutes, 7 days, Tightening.None);
-        if (key == SETTLEMENT_TOLERANCE) return ParameterSpec(1 minutes, 1 days, Tightening.None);
-        if (key == MIN_TIME_TO_EXPIRY) return ParameterSpec(1 hours, 30 days, Tightening.None);
-        if (key == MAX_TIME_TO_EXPIRY) return ParameterSpec(1 days, 730 days, Tightening.None);
-        return ParameterSpec(0, 0, Tightening.None);
+        OptionsParameters.Spec memory spec = OptionsParameters.spec(key);
+        return ParameterSpec(spec.min, spec.max, Tightening(spec.tightening));
     }
 
     function _readParameter(bytes32 scope, bytes32 key) internal view override returns (uint256) {
         if (scope != bytes32(0)) {
-            OptionMarket memory m = _market(scope);
-            if (key == IMPLIED_VOL) return m.impliedVol;
-            if (key == STRIKE_STEP) return m.strikeStep;
-            if (key == MAX_SERIES_OPEN_INTEREST) return m.maxSeriesOpenInterest;
-            revert ParameterUnknown(key);
+            _market(scope);
+            return OptionsParameters.readMarket(_markets[scope], key);
         }
-        GlobalConfig memory g = _global;
-        if (key == SPREAD_BPS) return g.spreadBps;
-        if (key == UTILISATION_PREMIUM_BPS) return g.utilisationPremiumBps;
-        if (key == FEE_BPS) return g.feeBps;
-        if (key == MAX_UTILISATION_BPS) return g.maxUtilisationBps;
-        if (key == MIN_STRIKE_BPS) return g.minStrikeBps;
-        if (key == MAX_STRIKE_BPS) return g.maxStrikeBps;
-        if (key == TRADING_CUTOFF) return g.tradingCutoff;
-        if (key == SETTLEMENT_WINDOW) return g.settlementWindow;
-        if (key == SETTLEMENT_TOLERANCE) return g.settlementTolerance;
-        if (key == MIN_TIME_TO_EXPIRY) return g.minTimeToExpiry;
-        if (key == MAX_TIME_TO_EXPIRY) return g.maxTimeToExpiry;
-        revert ParameterUnknown(key);
+        return OptionsParameters.readGlobal(_global, key);
     }
 
     function _writeParameter(bytes32 scope, bytes32 key, uint256 value) internal override {
-        // Values are within their bounds already, so each fits its field.
-        if (scope != bytes32(0)) {
-            OptionMarket storage m = _markets[scope];
-            if (m.strikeStep == 0) revert OptionsUnknownMarket(scope);
-            if (key == IMPLIED_VOL) m.impliedVol = uint64(value);
-            else if (key == STRIKE_STEP) m.strikeStep = uint96(value);
-            else if (key == MAX_SERIES_OPEN_INTEREST) m.maxSeriesOpenInterest = uint96(value);
-            else revert ParameterUnknown(key);
-            return;
-        }
-        GlobalConfig storage g = _global;
-        if (key == SPREAD_BPS) g.spreadBps = uint16(value);
-        else if (key == UTILISATION_PREMIUM_BPS) g.utilisationPremiumBps = uint16(value);
-        else if (key == FEE_BPS) g.feeBps = uint16(value);
-        else if (key == MAX_UTILISATION_BPS) g.maxUtilisationBps = uint16(value);
-        else if (key == MIN_STRIKE_BPS) g.minStrikeBps = uint16(value);
-        else if (key == MAX_STRIKE_BPS) g.maxStrikeBps = uint16(value);
-        else if (key == TRADING_CUTOFF) g.tradingCutoff = uint32(value);
-        else if (key == SETTLEMENT_WINDOW) g.settlementWindow = uint32(value);
-        else if (key == SETTLEMENT_TOLERANCE) g.settlementTolerance = uint32(value);
-        else if (key == MIN_TIME_TO_EXPIRY) g.minTimeToExpiry = uint32(value);
-        else if (key == MAX_TIME_TO_EXPIRY) g.maxTimeToExpiry = uint32(value);
-        else revert ParameterUnknown(key);
-        if (g.minTimeToExpiry > g.maxTimeToExpiry) revert OptionsParameterConflict(key, value);
-        // A cutoff at or beyond the shortest expiry would list series that can never trade.
-        if (g.tradingCutoff >= g.minTimeToExpiry) revert OptionsParameterConflict(key, value);
+        if (scope == bytes32(0)) return OptionsParameters.writeGlobal(_global, key, value);
+        OptionMarket storage m = _markets[scope];
+        if (m.strikeStep == 0) revert OptionsUnknownMarket(scope);
+        OptionsParameters.writeMarket(m, key, value);
     }
 }

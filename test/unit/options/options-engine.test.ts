@@ -1,8 +1,10 @@
 import { expect } from "chai";
+import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import { ethers } from "hardhat";
 import { impersonateAccount, loadFixture, setBalance, time } from "@nomicfoundation/hardhat-network-helpers";
 import { Action, GUARDIAN_PAUSABLE } from "../../helpers/actions";
 import { ETH, GLOBAL } from "../../helpers/fixtures";
+import { Reason } from "../../helpers/oracle";
 import { DAY, HOUR, hourAfter, type OptionsFixture, optionsFixture, seriesId } from "../../helpers/options";
 import { units, usd, usdc } from "../../helpers/perps";
 
@@ -151,18 +153,33 @@ describe("OptionsEngine", () => {
   });
 
   describe("OPT-3, OPT-4: pricing and trading", () => {
-    it("OPT-3: ask = fair × (1 + spread + utilisation premium), bid = fair × (1 − spread), fee on the notional", async () => {
+    it("OPT-3: ask = fair × (1 + spread + utilisation premium) + carry, bid = fair × (1 − spread), each valued at the spot moved by the price band against the trader; fee on the notional", async () => {
       const f = await loadFixture(optionsFixture);
       const g = await f.options.globalConfig();
       const amount = units(10);
-      const ask = await f.options.quote(f.call, amount, true);
-      const bid = await f.options.quote(f.call, amount, false);
-      expect(ask.fairPerUnit).to.equal(bid.fairPerUnit);
-      expect(ask.spot).to.equal(usd(3_000));
+      // Quoted in the latest block, whose timestamp is known.
+      const at = { blockTag: "latest" } as const;
+      const ask = await f.options.quote(f.call, amount, true, at);
+      const bid = await f.options.quote(f.call, amount, false, at);
+      expect([ask.spot, bid.spot]).to.deep.equal([usd(3_000), usd(3_000)]);
+      // A call buyer pays as if the spot were 0.5 % higher, a seller gets as if it were 0.5 % lower; puts mirror it.
+      expect(g.priceBandBps).to.equal(50n);
+      expect([ask.valuedAt, bid.valuedAt]).to.deep.equal([usd(3_015), usd(2_985)]);
+      const [putAsk, putBid] = [
+        await f.options.quote(f.put, amount, true),
+        await f.options.quote(f.put, amount, false),
+      ];
+      expect([putAsk.valuedAt, putBid.valuedAt]).to.deep.equal([usd(2_985), usd(3_015)]);
+      expect(ask.fairPerUnit).to.be.greaterThan(bid.fairPerUnit);
+      expect(putAsk.fairPerUnit).to.be.greaterThan(putBid.fairPerUnit);
       const locked = (await f.options.lockedAssets()) + ask.lockDelta;
       const cash = (await f.pool.poolState()).cash;
       const premiumBps = g.spreadBps + ceilDiv(g.utilisationPremiumBps * locked, cash);
-      const perUnit = ceilDiv(ask.fairPerUnit * (10_000n + premiumBps), 10_000n);
+      // The carry: carryBps a year of the unit's maximum payoff ($3,000), until expiry.
+      const left = f.expiry - BigInt(await time.latest());
+      const carry = ceilDiv(usd(3_000) * g.carryBps * left, 10_000n * 365n * DAY);
+      expect(carry).to.be.greaterThan(usd(3));
+      const perUnit = ceilDiv(ask.fairPerUnit * (10_000n + premiumBps), 10_000n) + carry;
       expect(ask.premium).to.equal(ceilDiv(ceilDiv(perUnit * amount, 10n ** 18n), USD_SCALE));
       const bidPerUnit = (bid.fairPerUnit * (10_000n - g.spreadBps)) / 10_000n;
       expect(bid.premium).to.equal((bidPerUnit * amount) / 10n ** 18n / USD_SCALE);
@@ -386,12 +403,20 @@ describe("OptionsEngine", () => {
       await time.increaseTo(f.expiry);
       await f.setPrices(2_900n);
       await f.feed18.updateAnswer(3_600n * 10n ** 18n); // divergence: frozen
-      await expect(f.options.settle(f.put)).to.be.revertedWithCustomError(f.aggregator, "PriceAggregatorUntrusted");
-      await time.increase(HOUR / 2n);
+      expect(await f.options.settle.staticCall(f.put)).to.equal(false);
+      await expect(f.options.settle(f.put))
+        .to.emit(f.options, "SettlementDeferred")
+        .withArgs(f.put, false, Reason.Divergence);
+      const pending = await f.options.seriesOf(f.put);
+      expect([pending.settled, pending.deferred]).to.deep.equal([false, true]);
+      // The first trusted price settles, though published beyond the tolerance after expiry: the price was not
+      // trusted at expiry, so this one stands in for it.
+      await time.increase(2n * HOUR);
       await f.setPrices(2_800n);
-      await f.options.settle(f.put);
-      const s = await f.options.seriesOf(f.put);
-      expect([s.settlementPrice, s.payoff]).to.deep.equal([usd(2_800), usd(200)]);
+      await expect(f.options.settle(f.put))
+        .to.emit(f.options, "SeriesSettled")
+        .withArgs(f.put, usd(2_800), usd(200), anyValue, false);
+      expect((await f.options.seriesOf(f.put)).payoff).to.equal(usd(200));
 
       // A call left without a trusted price through its window: the governed fallback.
       const g = await f.options.globalConfig();
@@ -408,24 +433,36 @@ describe("OptionsEngine", () => {
       await expect(f.options.settle(f.call))
         .to.be.revertedWithCustomError(f.options, "OptionsSettlementWindowClosed")
         .withArgs(f.call, f.expiry + g.settlementWindow);
-      await expect(f.options.connect(tl).settleFallback(f.call, 0n)).to.be.revertedWithCustomError(
-        f.options,
-        "OptionsInvalidPrice",
-      );
+      // The fallback price lies within 20 % of the aggregator's last good price ($2,800).
+      const [low, high] = [usd(2_240), usd(3_360)];
+      for (const price of [0n, low - 1n, high + 1n]) {
+        await expect(f.options.connect(tl).settleFallback(f.call, price))
+          .to.be.revertedWithCustomError(f.options, "OptionsFallbackPriceOutOfBand")
+          .withArgs(price, low, high);
+      }
       await expect(f.options.connect(tl).settleFallback(f.call, usd(2_800)))
         .to.emit(f.options, "SeriesSettled")
         .withArgs(f.call, usd(2_800), 0n, 0n, true);
     });
 
-    it("OPT-6: the pause registry gates settle", async () => {
+    it("OPT-6, CB-1: the pause registry gates settle; a series paused at expiry settles at the first trusted price after the pause, within its window", async () => {
       const f = await loadFixture(optionsFixture);
+      await f.options.connect(f.alice).buy(f.call, units(1), usdc(1_000_000));
       await time.increaseTo(f.expiry);
       await f.setPrices(3_100n);
       await f.pauseRegistry.connect(f.guardian).pause(ETH, 1n << BigInt(Action.Settle), "incident");
-      await expect(f.options.settle(f.call))
-        .to.be.revertedWithCustomError(f.options, "OptionsPaused")
-        .withArgs(ETH, Action.Settle);
+      await expect(f.options.settle(f.call)).to.emit(f.options, "SettlementDeferred").withArgs(f.call, true, 0);
+      const pending = await f.options.seriesOf(f.call);
+      expect([pending.settled, pending.deferred]).to.deep.equal([false, true]);
       await expect(f.options.redeem(f.call, 1n)).to.be.revertedWithCustomError(f.options, "OptionsNotSettled");
+      // The guardian's pause lapses after 72 hours, inside the 4-day window; the tolerance no longer applies.
+      const g = await f.options.globalConfig();
+      await time.increase(73n * HOUR);
+      expect(BigInt(await time.latest())).to.be.lessThan(f.expiry + g.settlementWindow);
+      await f.setPrices(3_150n);
+      await expect(f.options.settle(f.call))
+        .to.emit(f.options, "SeriesSettled")
+        .withArgs(f.call, usd(3_150), usd(150), anyValue, false);
     });
 
     it("OPT-6: settling late cannot pick a price: one published beyond the tolerance after expiry is refused", async () => {
