@@ -1,9 +1,10 @@
 /**
- * `npx hardhat run bench/profile.ts`: where the gas of each perps measurement goes. Replays the bench's perps
- * measurements and breaks each transaction down by callee (inclusive gas per call frame) and by storage opcode,
+ * `npx hardhat run bench/profile.ts`: where the gas of each perps measurement goes (`PROFILE=options` for the options
+ * measurements). Replays the bench's measurements and breaks each transaction down by callee (inclusive gas per call frame) and by storage opcode,
  * from `debug_traceTransaction`.
  */
 import hre, { ethers } from "hardhat";
+import { optionsMeasurements } from "./options";
 import { perpsMeasurements } from "./perps";
 
 interface Log {
@@ -29,7 +30,8 @@ async function main(): Promise<void> {
     const code = await ethers.provider.getCode(addr);
     return byCode.get(code.slice(0, 200)) ?? addr.slice(0, 10);
   };
-  for (const m of await perpsMeasurements()) {
+  const measurements = process.env.PROFILE === "options" ? optionsMeasurements : perpsMeasurements;
+  for (const m of await measurements()) {
     const tx = await m.send();
     const receipt = await tx.wait();
     const trace = (await hre.network.provider.send("debug_traceTransaction", [tx.hash, { disableMemory: true }])) as {

@@ -222,7 +222,7 @@ interface IOptionsEngine {
     /// @notice Series `id`.
     function seriesOf(uint256 id) external view returns (Series memory);
 
-    /// @notice The series not yet finished (listed, and not both settled and fully redeemed).
+    /// @notice The series listed and not yet settled (at most `MAX_LIVE_SERIES`).
     function liveSeries() external view returns (uint256[] memory);
 
     /// @notice The parameters of `market`.

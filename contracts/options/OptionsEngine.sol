@@ -74,7 +74,10 @@ contract OptionsEngine is ERC1155, BoundedParameters, ReentrancyGuardTransient, 
     uint256[] private _live;
     mapping(uint256 id => uint256 indexPlusOne) private _liveIndex;
     GlobalConfig private _global;
-    uint256 private _locked;
+    /// @dev The collateral the pool locks for the options, and the part of it owed to holders of settled series
+    /// (which have left the live list).
+    uint128 private _locked;
+    uint128 private _owedSettled;
 
     /// @param authority the AccessManager
     /// @param aggregator_ the price aggregator
@@ -171,7 +174,7 @@ contract OptionsEngine is ERC1155, BoundedParameters, ReentrancyGuardTransient, 
         cost = q.premium + q.fee;
         if (cost > maxCost) revert OptionsSlippage(cost, maxCost);
         s.openInterest = uint128(openInterest);
-        _locked += q.lockDelta;
+        _locked += uint128(q.lockDelta);
         emit OptionBought(msg.sender, id, amount, q.premium, q.fee, q.spot);
 
         collateral.safeTransferFrom(msg.sender, address(pool), cost);
@@ -189,7 +192,7 @@ contract OptionsEngine is ERC1155, BoundedParameters, ReentrancyGuardTransient, 
         if (proceeds < minProceeds) revert OptionsSlippage(proceeds, minProceeds);
         _burn(msg.sender, id, amount);
         s.openInterest -= uint128(amount);
-        _locked -= q.lockDelta;
+        _locked -= uint128(q.lockDelta);
 
         (uint256 paidNow, uint256 claimId) = _payAndRelease(msg.sender, proceeds, q.lockDelta);
         emit OptionSold(msg.sender, id, amount, proceeds, q.fee, q.spot, paidNow, claimId);
@@ -208,12 +211,13 @@ contract OptionsEngine is ERC1155, BoundedParameters, ReentrancyGuardTransient, 
         if (block.timestamp > closesAt) revert OptionsSettlementWindowClosed(id, closesAt);
         bytes32 market = s.market;
         if (pauseRegistry.isPaused(market, IPauseRegistry.Action.Settle)) return _defer(id, s, true, 0);
-        (uint256 price, uint256 publishedAt, uint8 reason) = _settlementPrice(market);
+        uint256 latest = expiry + _global.settlementTolerance;
+        bool deferred = s.deferred;
+        (uint256 price, uint256 publishedAt, uint8 reason) = _settlementPrice(market, expiry, latest, deferred);
         if (price == 0) return _defer(id, s, false, reason);
         // A price published long after expiry is refused, so that settling late cannot pick a price; once the price
         // was found untrusted (or settlement paused) after expiry, the first trusted price stands in for it.
-        uint256 latest = expiry + _global.settlementTolerance;
-        if (publishedAt > latest && !s.deferred) revert OptionsSettlementPriceTooLate(id, publishedAt, latest);
+        if (publishedAt > latest && !deferred) revert OptionsSettlementPriceTooLate(id, publishedAt, latest);
         _settle(id, s, price, false);
         return true;
     }
@@ -253,21 +257,18 @@ contract OptionsEngine is ERC1155, BoundedParameters, ReentrancyGuardTransient, 
     // ---------------------------------------------------------------------------------------------
 
     /// @inheritdoc IPoolEngine
-    /// @dev Settled series count their payoff owed; the others their model value at the aggregator's median, or their
-    /// maximum payoff (all that is locked for them) while that price is not trusted. Never more than is locked.
+    /// @dev Settled series count the payoff they owe; the live ones their model value at the aggregator's median, or
+    /// their maximum payoff (all that is locked for them) while that price is not trusted. Never more than is locked.
     function poolExposure() external view returns (int256 liability, bool trusted) {
         trusted = true;
         uint256 count = _live.length;
         bytes32[] memory seen = new bytes32[](count);
         uint256[] memory prices = new uint256[](count);
-        uint256 units;
+        // Settled series owe exactly what is still locked for them.
+        uint256 units = _owedSettled;
         for (uint256 i; i < count; ++i) {
             Series memory s = _series[_live[i]];
             if (s.openInterest == 0) continue;
-            if (s.settled) {
-                units += _lockFor(s.openInterest, s.payoff);
-                continue;
-            }
             uint256 price = _cachedPrice(s.market, seen, prices);
             if (price == 0) {
                 trusted = false;
@@ -404,8 +405,11 @@ contract OptionsEngine is ERC1155, BoundedParameters, ReentrancyGuardTransient, 
         uint256 oi = s.openInterest;
         uint256 released = _lockFor(oi, maxPayoff) - _lockFor(oi, payoff);
         (s.settled, s.payoff) = (true, uint128(payoff));
-        _locked -= released;
-        if (oi == 0) _finish(id);
+        // A settled series leaves the live list at once, so that holders who never redeem cannot keep listing slots
+        // (MAX_LIVE_SERIES) taken; what it still owes is counted in `_owedSettled`.
+        uint256 owed = _lockFor(oi, payoff);
+        (_locked, _owedSettled) = (_locked - uint128(released), _owedSettled + uint128(owed));
+        _finish(id);
         emit SeriesSettled(id, price, payoff, released, byFallback);
         if (released != 0) pool.release(released);
     }
@@ -419,8 +423,8 @@ contract OptionsEngine is ERC1155, BoundedParameters, ReentrancyGuardTransient, 
         uint256 release = _lockFor(oi, payoff) - _lockFor(left, payoff);
         payout = Math.mulDiv(amount, payoff, WAD) / usdScale;
         s.openInterest = uint128(left);
-        _locked -= release;
-        if (left == 0) _finish(id);
+        // What a settled series owes is all it has locked.
+        (_locked, _owedSettled) = (_locked - uint128(release), _owedSettled - uint128(release));
         (uint256 paidNow, uint256 claimId) = _payAndRelease(holder, payout, release);
         emit OptionRedeemed(holder, id, amount, payout, paidNow, claimId);
     }
@@ -432,10 +436,23 @@ contract OptionsEngine is ERC1155, BoundedParameters, ReentrancyGuardTransient, 
         return false;
     }
 
-    /// @dev The trusted price of `market` and when it was published, or a zero price and the freeze reason while it
-    /// is not trusted. Any other failure of the aggregator (such as too little gas) reverts: only a price the
-    /// aggregator itself judged untrusted may defer a settlement.
-    function _settlementPrice(bytes32 market) private returns (uint256 price, uint256 publishedAt, uint8 reason) {
+    /// @dev The price to settle a series of `market` expiring at `expiry`, and when it was published; or a zero price
+    /// and the freeze reason while it is not trusted.
+    /// - Unless the series is `deferred`, a trusted read the aggregator recorded after expiry and no later than
+    ///   `latest` is used as it stands: it is what a `settle` at that moment would have found (it was published no
+    ///   later than it was read), and the series of one expiry settle without reading every source again.
+    /// - Otherwise a fresh read. Any failure of the aggregator other than an untrusted price (such as too little gas)
+    ///   reverts: only a price the aggregator itself judged untrusted may defer a settlement.
+    function _settlementPrice(
+        bytes32 market,
+        uint256 expiry,
+        uint256 latest,
+        bool deferred
+    ) private returns (uint256 price, uint256 publishedAt, uint8 reason) {
+        if (!deferred) {
+            (uint256 good, uint256 readAt) = aggregator.lastGoodPrice(market);
+            if (good != 0 && readAt >= expiry && readAt <= latest) return (good, readAt, 0);
+        }
         try aggregator.priceForRiskWithTime(market) returns (uint256 p, uint256 at) {
             return (p, at, 0);
         } catch (bytes memory err) {
@@ -456,7 +473,7 @@ contract OptionsEngine is ERC1155, BoundedParameters, ReentrancyGuardTransient, 
         if (unlocked > payment) pool.release(unlocked - payment);
     }
 
-    /// @dev Removes a settled series with no options left from the live list.
+    /// @dev Removes a series, just settled, from the live list.
     function _finish(uint256 id) private {
         uint256 index = _liveIndex[id] - 1;
         uint256 last = _live[_live.length - 1];

@@ -101,6 +101,9 @@ describe("Options properties", () => {
         await f.setPrices(price);
         for (const id of ids) await f.options.settle(id);
         await checkCollateral(f, traders);
+        // Settled series have left the live list; the pool still counts exactly what they owe.
+        expect(await f.options.liveSeries()).to.deep.equal([]);
+        expect((await f.options.poolExposure())[0]).to.equal(await f.options.lockedAssets());
         for (const id of ids) await f.options.redeemFor(id, await Promise.all(traders.map((t) => t.getAddress())));
         await checkCollateral(f, traders);
         expect(await f.options.lockedAssets()).to.equal(0n);

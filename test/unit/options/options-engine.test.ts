@@ -106,7 +106,7 @@ describe("OptionsEngine", () => {
       expect((await f.options.seriesOf(seriesId(ETH, usd(3_500), expiry, true))).maxPayoff).to.equal(usd(1_000));
     });
 
-    it("OPT-1: at most MAX_LIVE_SERIES series are unfinished at once", async () => {
+    it("OPT-1: at most MAX_LIVE_SERIES series are unsettled at once; settling frees a slot though holders never redeem", async () => {
       const f = await loadFixture(optionsFixture);
       const o = f.options.connect(await timelockSigner(f));
       const max = await f.options.MAX_LIVE_SERIES();
@@ -115,6 +115,13 @@ describe("OptionsEngine", () => {
       await expect(o.listSeries(ETH, usd(4_000), expiry, false, 0n))
         .to.be.revertedWithCustomError(o, "OptionsTooManySeries")
         .withArgs(max);
+      // One wei of an option held by someone who never redeems does not keep the slot.
+      await f.options.connect(f.mallory).buy(f.call, 1n, usdc(1));
+      await time.increaseTo(f.expiry);
+      await f.setPrices(3_000n);
+      await f.options.settle(f.call);
+      expect(await f.options.liveSeries()).to.have.length(Number(max) - 1);
+      await o.listSeries(ETH, usd(4_000), expiry, false, 0n);
     });
   });
 
@@ -364,7 +371,9 @@ describe("OptionsEngine", () => {
       expect((await f.pool.poolState()).cash).to.equal(cashBefore);
       expect(await f.options.lockedAssets()).to.equal(lockFor(units(4), usd(200)));
       await expectLockedMatchesPool(f);
-      expect(await f.options.liveSeries()).to.deep.equal([f.call, f.put]); // both still have holders
+      // Settled series leave the live list at once; the pool counts what they still owe.
+      expect(await f.options.liveSeries()).to.deep.equal([]);
+      expect(await f.options.poolExposure()).to.deep.equal([lockFor(units(4), usd(200)), true]);
       // Redeem pays the payoff; the last redemption finishes the series.
       const before = await f.usdc.balanceOf(f.alice.address);
       await expect(f.options.connect(f.alice).redeem(f.call, units(4)))
@@ -372,11 +381,28 @@ describe("OptionsEngine", () => {
         .withArgs(f.alice.address, f.call, units(4), usdc(800), usdc(800), 0n);
       expect((await f.usdc.balanceOf(f.alice.address)) - before).to.equal(usdc(800));
       expect(await f.options.lockedAssets()).to.equal(0n);
-      expect(await f.options.liveSeries()).to.deep.equal([f.put]);
+      expect(await f.options.poolExposure()).to.deep.equal([0n, true]);
       await expect(f.options.connect(f.bob).redeem(f.put, units(2)))
         .to.emit(f.options, "OptionRedeemed")
         .withArgs(f.bob.address, f.put, units(2), 0n, 0n, 0n);
-      expect(await f.options.liveSeries()).to.deep.equal([]);
+    });
+
+    it("OPT-6: series of one expiry settle at the trusted read recorded after expiry; a read from before expiry is not used", async () => {
+      const f = await loadFixture(optionsFixture);
+      await f.options.connect(f.alice).buy(f.call, units(1), usdc(1_000_000));
+      await f.options.connect(f.alice).buy(f.put, units(1), usdc(1_000_000));
+      // The last trusted read ($3,000) was recorded before expiry: the first settle reads the sources afresh.
+      await time.increaseTo(f.expiry);
+      await f.setPrices(2_900n);
+      await expect(f.options.settle(f.call))
+        .to.emit(f.options, "SeriesSettled")
+        .withArgs(f.call, usd(2_900), 0n, anyValue, false);
+      // The sources move on, but the put settles at the same read, made after expiry and within the tolerance.
+      await time.increase(60);
+      await f.setPrices(2_800n);
+      await expect(f.options.settle(f.put))
+        .to.emit(f.options, "SeriesSettled")
+        .withArgs(f.put, usd(2_900), usd(100), anyValue, false);
     });
 
     it("OPT-6: a call pays at most its cap", async () => {
