@@ -14,9 +14,9 @@ interface IPoolEngine {
     /// and withdrawals, and `liability` must be conservative: never in the LPs' favour.
     function poolExposure() external view returns (int256 liability, bool trusted);
 
-    /// @notice Cash the pool keeps for the engine's traders' maximum profit, in collateral units: no other module may
-    /// lock or pay it and LPs may not withdraw it (POOL-3). The engine raises it only after checking it fits the
-    /// pool's `liquidityFor(engine).free`, and reads it from storage, so it is cheap: the pool reads it on every
-    /// lock and payment.
+    /// @notice Cash the pool keeps for the engine's traders' maximum profit (and any profit already owed to them), in
+    /// collateral units: no other module may lock or pay it and LPs may not withdraw it (POOL-3). The engine raises
+    /// it only after checking it fits the pool's `liquidityFor(engine).free`, and reads it from storage, so it is
+    /// cheap: the pool reads it on every lock and payment.
     function reservedAssets() external view returns (uint256);
 }

@@ -331,8 +331,10 @@ contract PerpsEngine is IPerpsEngine, IPoolEngine, IMarginEngine, ReentrancyGuar
     }
 
     /// @inheritdoc IPoolEngine
+    /// @dev The reservation for open positions' maximum profit, and the profit already owed to traders (deferred when
+    /// the pool was short), so that no other module locks that cash either.
     function reservedAssets() external view returns (uint256) {
-        return _totalReserved;
+        return uint256(_totalReserved) + _totalCredit;
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -546,7 +548,7 @@ contract PerpsEngine is IPerpsEngine, IPoolEngine, IMarginEngine, ReentrancyGuar
         if (target > old) {
             // The pool reads the reservation (`reservedAssets`); raising it needs that much cash free for this engine.
             (, uint256 free) = pool.liquidityFor(address(this));
-            if (total > free) revert PerpsInsufficientLiquidity(total, free);
+            if (total + _totalCredit > free) revert PerpsInsufficientLiquidity(total + _totalCredit, free);
         }
         _totalReserved = total.toUint128();
         emit ReservationChanged(total);

@@ -166,7 +166,7 @@ describe("PerpsEngine: liquidation (SPEC §8)", function () {
     );
   });
 
-  it("LIQ-4, POOL-3: profit the pool has no cash for is owed, counted against the LPs, and paid later; never dropped", async function () {
+  it("LIQ-4, POOL-3: profit the pool has no cash for is owed, counted against the LPs, kept from other modules, and paid later; never dropped", async function () {
     const f = await loadFixture(perpsFixture);
     await f.trade(f.alice, ETH, units(600));
     await f.trade(f.bob, ETH, -units(20));
@@ -191,6 +191,8 @@ describe("PerpsEngine: liquidation (SPEC §8)", function () {
     expect((await f.pool.poolState()).totalAssets).to.equal(0n);
     // Bob's loss comes in as held pending, and pays part of what alice is owed.
     await f.engine.connect(f.bob).closePosition(ETH, 0n);
+    // With no position open, all the engine keeps from other modules (the options' locks) is the profit it owes.
+    expect(await f.engine.reservedAssets()).to.equal(owed);
     const pending = (await f.engine.held()).pending;
     expect(pending).to.be.gt(usdc(30_000));
     const before = await f.accounts.collateralOf(f.alice.address);
@@ -200,6 +202,7 @@ describe("PerpsEngine: liquidation (SPEC §8)", function () {
     expect((await f.accounts.collateralOf(f.alice.address)) - before).to.equal(pending);
     expect((await f.engine.accountOf(f.alice.address)).balance).to.equal(owed - pending);
     expect((await f.engine.held()).totalOwed).to.equal(owed - pending);
+    expect(await f.engine.reservedAssets()).to.equal(owed - pending);
   });
 
   it("LIQ-5: liquidateMany skips accounts that are healthy or already liquidated", async function () {
