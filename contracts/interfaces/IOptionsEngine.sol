@@ -30,9 +30,8 @@ interface IOptionsEngine {
     ///   A fee of `feeBps` of the notional (spot × amount) on every trade.
     /// - Limits: locked collateral at most `maxUtilisationBps` of the pool's cash; trading stops `tradingCutoff`
     ///   seconds before expiry.
-    /// - Settlement: `settle` works for `settlementWindow` after expiry, with a price published at most
-    ///   `settlementTolerance` after it unless settlement was deferred; the fallback price lies within
-    ///   `fallbackBandBps` of the aggregator's last good price.
+    /// - Settlement: the price of an expiry is found within `settlementWindow` after it, and must have been published
+    ///   at most `settlementTolerance` after it unless the expiry was deferred (see `settle`).
     /// - Listing: strikes within `[minStrikeBps, maxStrikeBps]` of the spot, expiries within
     ///   `[minTimeToExpiry, maxTimeToExpiry]` of the listing.
     /// @dev The fields read on every trade come first and share one slot.
@@ -50,12 +49,10 @@ interface IOptionsEngine {
         uint16 maxStrikeBps;
         uint32 minTimeToExpiry;
         uint32 maxTimeToExpiry;
-        uint16 fallbackBandBps;
     }
 
     /// @notice A series. `maxPayoff` per unit (the cap of a call, the strike of a put); after settlement `payoff` per
-    /// unit (the settlement price is in `SeriesSettled`). `deferred` once a `settle` found the price untrusted or
-    /// settlement paused: the first trusted price in the window then settles it, however late it was published.
+    /// unit (the settlement price is its expiry's, `expiryPrice`).
     struct Series {
         bytes32 market;
         uint96 strike;
@@ -63,9 +60,17 @@ interface IOptionsEngine {
         bool isCall;
         bool settled;
         uint96 maxPayoff;
-        bool deferred;
         uint128 openInterest;
         uint128 payoff;
+    }
+
+    /// @notice The settlement price of every series of one market and expiry, recorded once (0 until then).
+    /// `deferred` once a `settle` within the tolerance after expiry found no trusted price: the first trusted price
+    /// then stands in for it. `byFallback` when governance set it.
+    struct ExpiryPrice {
+        uint128 price;
+        bool deferred;
+        bool byFallback;
     }
 
     /// @notice A quote for `amount` options of a series, in collateral units: `spot` is the oracle's median,
@@ -114,12 +119,15 @@ interface IOptionsEngine {
     error OptionsAlreadySettled(uint256 id);
     /// @notice Series `id` is not settled yet.
     error OptionsNotSettled(uint256 id);
-    /// @notice The settlement window of series `id` closed at `closedAt`: only the governed fallback settles it now.
+    /// @notice The settlement window of series `id` closed at `closedAt` without a price: only the governed fallback
+    /// can set one now.
     error OptionsSettlementWindowClosed(uint256 id, uint256 closedAt);
-    /// @notice The fallback may settle series `id` only after its window closes at `closesAt`.
-    error OptionsSettlementWindowOpen(uint256 id, uint256 closesAt);
-    /// @notice A fallback settlement `price` outside `[low, high]`, the band around the aggregator's last good price.
-    error OptionsFallbackPriceOutOfBand(uint256 price, uint256 low, uint256 high);
+    /// @notice The fallback may set the price of `market` at `expiry` only after the window closes at `closesAt`.
+    error OptionsSettlementWindowOpen(bytes32 market, uint256 expiry, uint256 closesAt);
+    /// @notice A fallback settlement price of zero.
+    error OptionsInvalidPrice();
+    /// @notice The price of `market` at `expiry` is recorded already (`price`).
+    error OptionsExpiryPriceRecorded(bytes32 market, uint256 expiry, uint256 price);
     /// @notice The trusted price of series `id` was published at `publishedAt`, after `latest` (expiry plus the
     /// settlement tolerance): a price chosen that long after expiry cannot settle it.
     error OptionsSettlementPriceTooLate(uint256 id, uint256 publishedAt, uint256 latest);
@@ -158,9 +166,12 @@ interface IOptionsEngine {
         uint256 paidNow,
         uint256 claimId
     );
-    /// @notice `settle` found series `id` unsettleable now: its settlement is `paused`, or the price is not trusted
-    /// for `reason`. The series now settles at the first trusted price within its window.
+    /// @notice `settle` could not settle series `id` now: its settlement is `paused` (the expiry's price, when
+    /// trusted, is recorded all the same), or the price is not trusted for `reason` (the expiry is then deferred).
     event SettlementDeferred(uint256 indexed id, bool paused, uint8 reason);
+    /// @notice The settlement price of every series of `market` expiring at `expiry` is `price`, set by governance
+    /// when `byFallback`.
+    event ExpiryPriceRecorded(bytes32 indexed market, uint256 indexed expiry, uint256 price, bool byFallback);
     /// @notice Series `id` settled at `price`, paying `payoff` per unit; `released` collateral went back to the LPs.
     event SeriesSettled(uint256 indexed id, uint256 price, uint256 payoff, uint256 released, bool byFallback);
     /// @notice `amount` of series `id` held by `holder` were redeemed for `payout`: `paidNow` at once, the rest as
@@ -197,20 +208,24 @@ interface IOptionsEngine {
     /// be below `minProceeds`.
     function sell(uint256 id, uint256 amount, uint256 minProceeds) external returns (uint256 proceeds);
 
-    /// @notice Settles series `id` at the aggregator's trusted price, once, within the settlement window after expiry
-    /// (OPT-6). Anyone (the keeper) may call it.
-    /// - With a trusted price published no later than `settlementTolerance` after expiry, it settles at that price;
-    ///   a later one reverts (`OptionsSettlementPriceTooLate`), so nobody can pick a price by settling late.
-    /// - While the price is not trusted, or settlement is paused, it settles nothing, marks the series deferred and
-    ///   emits `SettlementDeferred`; the first call that then finds a trusted price settles, however late that price
-    ///   was published (the price was not trusted at expiry, so the first trusted one stands in for it).
-    /// - After the window, only the timelocked fallback settles.
+    /// @notice Settles series `id` (OPT-6). Anyone (the keeper) may call it after expiry. Every series of one market
+    /// and expiry settles at one price, recorded once (`expiryPrice`) by the first call that finds it:
+    /// - a trusted price published no later than `settlementTolerance` after expiry (a trusted read the aggregator
+    ///   recorded after expiry and within the tolerance is used as it stands); a later one reverts
+    ///   (`OptionsSettlementPriceTooLate`), so nobody can pick a price by settling late;
+    /// - while the price is not trusted within the tolerance (and no trusted read was made since expiry), the call
+    ///   defers the expiry and emits `SettlementDeferred`: the first trusted price within `settlementWindow` then
+    ///   stands in for the price at expiry, however late it was published. After the tolerance, an untrusted price
+    ///   only reverts.
+    /// While settlement is paused the price is still recorded (a pause delays a settlement, it never moves its
+    /// price) and the call returns false. Once the price is recorded, the series settles whenever it is called.
     /// @return settled whether this call settled the series
     function settle(uint256 id) external returns (bool settled);
 
-    /// @notice Governance (timelocked): settles series `id` at `price` when its window closed without a trusted
-    /// price. `price` must lie within `fallbackBandBps` of the aggregator's last good price.
-    function settleFallback(uint256 id, uint256 price) external;
+    /// @notice Governance (timelocked): sets the settlement price of `market` at `expiry` when its window closed
+    /// without one. Holders and LPs see the price a full timelock delay before it applies; the payoff of every series
+    /// stays within its maximum payoff.
+    function settleFallback(bytes32 market, uint256 expiry, uint256 price) external;
 
     /// @notice Redeems `amount` of the caller's options of settled series `id` for the payoff. Never paused.
     function redeem(uint256 id, uint256 amount) external returns (uint256 payout);
@@ -227,6 +242,9 @@ interface IOptionsEngine {
 
     /// @notice The parameters of `market`.
     function marketConfig(bytes32 market) external view returns (OptionMarket memory);
+
+    /// @notice The settlement price of `market` at `expiry`, once recorded.
+    function expiryPrice(bytes32 market, uint256 expiry) external view returns (ExpiryPrice memory);
 
     /// @notice The engine-wide parameters.
     function globalConfig() external view returns (GlobalConfig memory);

@@ -44,7 +44,6 @@ contract OptionsEngine is ERC1155, BoundedParameters, ReentrancyGuardTransient, 
     bytes32 public constant MAX_TIME_TO_EXPIRY = OptionsParameters.MAX_TIME_TO_EXPIRY;
     bytes32 public constant PRICE_BAND_BPS = OptionsParameters.PRICE_BAND_BPS;
     bytes32 public constant CARRY_BPS = OptionsParameters.CARRY_BPS;
-    bytes32 public constant FALLBACK_BAND_BPS = OptionsParameters.FALLBACK_BAND_BPS;
 
     /// @notice The most series unfinished at once: the pool values each of them on every share pricing.
     uint256 public constant MAX_LIVE_SERIES = 32;
@@ -71,6 +70,7 @@ contract OptionsEngine is ERC1155, BoundedParameters, ReentrancyGuardTransient, 
 
     mapping(bytes32 market => OptionMarket) private _markets;
     mapping(uint256 id => Series) private _series;
+    mapping(bytes32 market => mapping(uint256 expiry => ExpiryPrice)) private _expiryPrices;
     uint256[] private _live;
     mapping(uint256 id => uint256 indexPlusOne) private _liveIndex;
     GlobalConfig private _global;
@@ -107,9 +107,8 @@ contract OptionsEngine is ERC1155, BoundedParameters, ReentrancyGuardTransient, 
             settlementTolerance: 1 hours,
             minStrikeBps: 5000,
             maxStrikeBps: 20_000,
-            minTimeToExpiry: 1 hours,
-            maxTimeToExpiry: 365 days,
-            fallbackBandBps: 2000
+            minTimeToExpiry: 2 hours,
+            maxTimeToExpiry: 365 days
         });
     }
 
@@ -150,7 +149,6 @@ contract OptionsEngine is ERC1155, BoundedParameters, ReentrancyGuardTransient, 
             isCall: isCall,
             settled: false,
             maxPayoff: SafeCast.toUint96(maxPayoff),
-            deferred: false,
             openInterest: 0,
             payoff: 0
         });
@@ -207,32 +205,51 @@ contract OptionsEngine is ERC1155, BoundedParameters, ReentrancyGuardTransient, 
         Series storage s = _unsettled(id);
         uint256 expiry = s.expiry;
         if (block.timestamp < expiry) revert OptionsNotExpired(id, expiry);
-        uint256 closesAt = expiry + _global.settlementWindow;
-        if (block.timestamp > closesAt) revert OptionsSettlementWindowClosed(id, closesAt);
         bytes32 market = s.market;
-        if (pauseRegistry.isPaused(market, IPauseRegistry.Action.Settle)) return _defer(id, s, true, 0);
-        uint256 latest = expiry + _global.settlementTolerance;
-        bool deferred = s.deferred;
-        (uint256 price, uint256 publishedAt, uint8 reason) = _settlementPrice(market, expiry, latest, deferred);
-        if (price == 0) return _defer(id, s, false, reason);
-        // A price published long after expiry is refused, so that settling late cannot pick a price; once the price
-        // was found untrusted (or settlement paused) after expiry, the first trusted price stands in for it.
-        if (publishedAt > latest && !deferred) revert OptionsSettlementPriceTooLate(id, publishedAt, latest);
-        _settle(id, s, price, false);
+        ExpiryPrice storage recorded = _expiryPrices[market][expiry];
+        ExpiryPrice memory e = recorded;
+        if (e.price == 0) {
+            uint256 closesAt = expiry + _global.settlementWindow;
+            if (block.timestamp > closesAt) revert OptionsSettlementWindowClosed(id, closesAt);
+            uint256 latest = expiry + _global.settlementTolerance;
+            (uint256 price, uint256 publishedAt, uint8 reason) = _settlementPrice(market, expiry, latest, e.deferred);
+            if (price == 0) {
+                // Not trusted within the tolerance, with no trusted read since expiry: the first trusted price will
+                // stand in for the one at expiry. Not trusted later: nothing to record.
+                if (!e.deferred) {
+                    if (block.timestamp > latest) {
+                        revert IPriceAggregator.PriceAggregatorUntrusted(market, IPriceAggregator.FreezeReason(reason));
+                    }
+                    recorded.deferred = true;
+                }
+                emit SettlementDeferred(id, false, reason);
+                return false;
+            }
+            // A price published long after expiry is refused, so that settling late cannot pick a price.
+            if (publishedAt > latest && !e.deferred) revert OptionsSettlementPriceTooLate(id, publishedAt, latest);
+            e.price = SafeCast.toUint128(price);
+            recorded.price = e.price;
+            emit ExpiryPriceRecorded(market, expiry, price, false);
+        }
+        // A pause delays the settlement; the price was recorded all the same, so the pause cannot move it.
+        if (pauseRegistry.isPaused(market, IPauseRegistry.Action.Settle)) {
+            emit SettlementDeferred(id, true, 0);
+            return false;
+        }
+        _settle(id, s, e.price, e.byFallback);
         return true;
     }
 
     /// @inheritdoc IOptionsEngine
-    function settleFallback(uint256 id, uint256 price) external restricted nonReentrant {
-        Series storage s = _unsettled(id);
-        uint256 closesAt = uint256(s.expiry) + _global.settlementWindow;
-        if (block.timestamp <= closesAt) revert OptionsSettlementWindowOpen(id, closesAt);
-        (uint256 lastGood, ) = aggregator.lastGoodPrice(s.market);
-        uint256 band = _global.fallbackBandBps;
-        uint256 low = Math.mulDiv(lastGood, BPS - band, BPS, Math.Rounding.Ceil);
-        uint256 high = Math.mulDiv(lastGood, BPS + band, BPS);
-        if (price < low || price > high || price == 0) revert OptionsFallbackPriceOutOfBand(price, low, high);
-        _settle(id, s, price, true);
+    function settleFallback(bytes32 market, uint256 expiry, uint256 price) external restricted nonReentrant {
+        _market(market);
+        ExpiryPrice storage recorded = _expiryPrices[market][expiry];
+        if (recorded.price != 0) revert OptionsExpiryPriceRecorded(market, expiry, recorded.price);
+        uint256 closesAt = expiry + _global.settlementWindow;
+        if (block.timestamp <= closesAt) revert OptionsSettlementWindowOpen(market, expiry, closesAt);
+        if (price == 0) revert OptionsInvalidPrice();
+        (recorded.price, recorded.byFallback) = (SafeCast.toUint128(price), true);
+        emit ExpiryPriceRecorded(market, expiry, price, true);
     }
 
     /// @inheritdoc IOptionsEngine
@@ -304,6 +321,11 @@ contract OptionsEngine is ERC1155, BoundedParameters, ReentrancyGuardTransient, 
     /// @inheritdoc IOptionsEngine
     function marketConfig(bytes32 market) external view returns (OptionMarket memory) {
         return _market(market);
+    }
+
+    /// @inheritdoc IOptionsEngine
+    function expiryPrice(bytes32 market, uint256 expiry) external view returns (ExpiryPrice memory) {
+        return _expiryPrices[market][expiry];
     }
 
     /// @inheritdoc IOptionsEngine
@@ -429,18 +451,11 @@ contract OptionsEngine is ERC1155, BoundedParameters, ReentrancyGuardTransient, 
         emit OptionRedeemed(holder, id, amount, payout, paidNow, claimId);
     }
 
-    /// @dev Records that series `id` could not settle now (settlement `paused`, or the price untrusted for `reason`).
-    function _defer(uint256 id, Series storage s, bool paused, uint8 reason) private returns (bool) {
-        if (!s.deferred) s.deferred = true;
-        emit SettlementDeferred(id, paused, reason);
-        return false;
-    }
-
     /// @dev The price to settle a series of `market` expiring at `expiry`, and when it was published; or a zero price
     /// and the freeze reason while it is not trusted.
-    /// - Unless the series is `deferred`, a trusted read the aggregator recorded after expiry and no later than
+    /// - Unless the expiry is `deferred`, a trusted read the aggregator recorded after expiry and no later than
     ///   `latest` is used as it stands: it is what a `settle` at that moment would have found (it was published no
-    ///   later than it was read), and the series of one expiry settle without reading every source again.
+    ///   later than it was read).
     /// - Otherwise a fresh read. Any failure of the aggregator other than an untrusted price (such as too little gas)
     ///   reverts: only a price the aggregator itself judged untrusted may defer a settlement.
     function _settlementPrice(

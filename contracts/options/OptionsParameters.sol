@@ -25,7 +25,6 @@ library OptionsParameters {
     bytes32 internal constant MAX_STRIKE_BPS = "maxStrikeBps";
     bytes32 internal constant MIN_TIME_TO_EXPIRY = "minTimeToExpiry";
     bytes32 internal constant MAX_TIME_TO_EXPIRY = "maxTimeToExpiry";
-    bytes32 internal constant FALLBACK_BAND_BPS = "fallbackBandBps";
 
     /// @notice `IBoundedParameters.ParameterSpec` with the tightening direction as its integer value.
     struct Spec {
@@ -55,14 +54,14 @@ library OptionsParameters {
         if (key == PRICE_BAND_BPS) return _spec(0, 500, higher);
         if (key == CARRY_BPS) return _spec(0, 5000, higher);
         if (key == TRADING_CUTOFF) return _spec(5 minutes, 1 days, higher);
-        // At least a day, so that a guardian pause (72 h by default) should not outlast it.
+        // How long an oracle outage after expiry may last before only governance can set the price (a pause does not
+        // count: the price is recorded while settlement is paused).
         if (key == SETTLEMENT_WINDOW) return _spec(1 days, 14 days, none);
         if (key == SETTLEMENT_TOLERANCE) return _spec(1 minutes, 1 days, none);
         if (key == MIN_STRIKE_BPS) return _spec(1000, BPS, none);
         if (key == MAX_STRIKE_BPS) return _spec(BPS, 10 * BPS, none);
         if (key == MIN_TIME_TO_EXPIRY) return _spec(1 hours, 30 days, none);
         if (key == MAX_TIME_TO_EXPIRY) return _spec(1 days, 730 days, none);
-        if (key == FALLBACK_BAND_BPS) return _spec(100, 5000, lower);
         return _spec(0, 0, none);
     }
 
@@ -89,7 +88,6 @@ library OptionsParameters {
         if (key == MAX_STRIKE_BPS) return g.maxStrikeBps;
         if (key == MIN_TIME_TO_EXPIRY) return g.minTimeToExpiry;
         if (key == MAX_TIME_TO_EXPIRY) return g.maxTimeToExpiry;
-        if (key == FALLBACK_BAND_BPS) return g.fallbackBandBps;
         revert IBoundedParameters.ParameterUnknown(key);
     }
 
@@ -117,7 +115,6 @@ library OptionsParameters {
         else if (key == MAX_STRIKE_BPS) g.maxStrikeBps = uint16(value);
         else if (key == MIN_TIME_TO_EXPIRY) g.minTimeToExpiry = uint32(value);
         else if (key == MAX_TIME_TO_EXPIRY) g.maxTimeToExpiry = uint32(value);
-        else if (key == FALLBACK_BAND_BPS) g.fallbackBandBps = uint16(value);
         else revert IBoundedParameters.ParameterUnknown(key);
         if (g.minTimeToExpiry > g.maxTimeToExpiry) revert IOptionsEngine.OptionsParameterConflict(key, value);
         // A cutoff at or beyond the shortest expiry would list series that can never trade.

@@ -116,22 +116,26 @@ describe("Scenario: attacks on the options", () => {
     expect((await f.usdc.balanceOf(f.mallory.address)) - after).to.be.lessThan(usdc(30));
   });
 
-  it("OPT-6, CB-2: a guardian pause of settlement cannot strand a series: after it lapses the first trusted price settles it", async () => {
+  it("OPT-6, CB-2: a guardian pause of settlement neither strands a series nor moves its price", async () => {
     const f = await loadFixture(shortDatedFixture);
     await f.options.connect(f.alice).buy(f.put, units(10), usdc(1_000_000));
     await time.increaseTo(f.expiry);
+    await f.setPrices(2_900n); // the price at expiry
+    await f.aggregator.poke(ETH);
     await f.pauseRegistry.connect(f.guardian).pause(ETH, 1n << 9n, "incident"); // Settle
-    await f.setPrices(2_900n);
-    await expect(f.options.settle(f.put)).to.emit(f.options, "SettlementDeferred");
-    // The longest guardian pause (72 h) lapses inside the 4-day window.
+    // A holder hoping for a lower price settles during the pause: the price at expiry is recorded all the same.
+    await time.increase(10n * 60n);
+    await f.setPrices(2_800n);
+    await expect(f.options.connect(f.mallory).settle(f.put)).to.emit(f.options, "SettlementDeferred");
+    expect((await f.options.expiryPrice(ETH, f.expiry)).price).to.equal(usd(2_900));
+    // The longest guardian pause (72 h) lapses; the price has fallen further, the settlement price has not.
     await time.increase(72n * HOUR + 1n);
-    await f.setPrices(2_950n);
+    await f.setPrices(2_500n);
     await f.options.settle(f.put);
-    expect((await f.options.seriesOf(f.put)).payoff).to.equal(usd(50));
-    // The holder redeems.
+    expect((await f.options.seriesOf(f.put)).payoff).to.equal(usd(100));
     const before = await f.usdc.balanceOf(f.alice.address);
     await f.options.connect(f.alice).redeem(f.put, units(10));
-    expect((await f.usdc.balanceOf(f.alice.address)) - before).to.equal(usdc(500));
+    expect((await f.usdc.balanceOf(f.alice.address)) - before).to.equal(usdc(1_000));
   });
 
   it("OPT-6, ORC-2: an under-gassed settle cannot pass for an untrusted price and defer the series", async () => {
@@ -161,7 +165,7 @@ describe("Scenario: attacks on the options", () => {
         // re-thrown as FailedCall).
         expect(String(error), `gas ${gas}`).to.match(/PriceAggregatorInsufficientGas|FailedCall|out of gas|ran out/i);
       }
-      expect((await f.options.seriesOf(f.put)).deferred, `gas ${gas}`).to.equal(false);
+      expect((await f.options.expiryPrice(ETH, f.expiry)).deferred, `gas ${gas}`).to.equal(false);
       await snapshot.restore();
     }
     expect(attempts).to.be.greaterThan(5);

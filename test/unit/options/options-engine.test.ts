@@ -332,6 +332,36 @@ describe("OptionsEngine", () => {
       ).to.be.revertedWithCustomError(f.options, "ParameterNotGuardianAdjustable");
     });
 
+    it("OPT-3, CB-6: the guardian may tighten every engine-wide parameter it holds (wider band, higher carry, spread and premium, lower utilisation, longer cutoff), never loosen one", async () => {
+      const f = await loadFixture(optionsFixture);
+      const guardian = f.options.connect(f.guardian);
+      const g = await f.options.globalConfig();
+      const tightened: [string, bigint, bigint][] = [
+        [await f.options.PRICE_BAND_BPS(), 100n, g.priceBandBps],
+        [await f.options.CARRY_BPS(), 800n, g.carryBps],
+        [await f.options.SPREAD_BPS(), 300n, g.spreadBps],
+        [await f.options.UTILISATION_PREMIUM_BPS(), 1500n, g.utilisationPremiumBps],
+        [await f.options.MAX_UTILISATION_BPS(), 4000n, g.maxUtilisationBps],
+        [await f.options.TRADING_CUTOFF(), 90n * 60n, g.tradingCutoff],
+      ];
+      for (const [key, value, old] of tightened) {
+        const name = ethers.decodeBytes32String(key);
+        await guardian.tightenParameter(GLOBAL, key, value, "incident");
+        expect(await f.options.parameter(GLOBAL, key), name).to.equal(value);
+        await expect(guardian.tightenParameter(GLOBAL, key, old, "undo"), name).to.be.revertedWithCustomError(
+          f.options,
+          "ParameterNotTightening",
+        );
+      }
+      const band = await f.options.PRICE_BAND_BPS();
+      await expect(guardian.tightenParameter(GLOBAL, band, 501n, "too wide"))
+        .to.be.revertedWithCustomError(f.options, "ParameterOutOfBounds")
+        .withArgs(band, 501n, 0n, 500n);
+      // Governance moves them anywhere within bounds.
+      await f.options.connect(await timelockSigner(f)).setParameter(GLOBAL, band, 0n);
+      expect((await f.options.globalConfig()).priceBandBps).to.equal(0n);
+    });
+
     it("OPT-5: the pause registry gates buy and sell per market", async () => {
       const f = await loadFixture(optionsFixture);
       await f.options.connect(f.alice).buy(f.call, units(1), usdc(1_000_000));
@@ -387,7 +417,7 @@ describe("OptionsEngine", () => {
         .withArgs(f.bob.address, f.put, units(2), 0n, 0n, 0n);
     });
 
-    it("OPT-6: series of one expiry settle at the trusted read recorded after expiry; a read from before expiry is not used", async () => {
+    it("OPT-6: every series of one expiry settles at one price, the first trusted read after expiry; a read from before expiry is not used", async () => {
       const f = await loadFixture(optionsFixture);
       await f.options.connect(f.alice).buy(f.call, units(1), usdc(1_000_000));
       await f.options.connect(f.alice).buy(f.put, units(1), usdc(1_000_000));
@@ -397,9 +427,10 @@ describe("OptionsEngine", () => {
       await expect(f.options.settle(f.call))
         .to.emit(f.options, "SeriesSettled")
         .withArgs(f.call, usd(2_900), 0n, anyValue, false);
-      // The sources move on, but the put settles at the same read, made after expiry and within the tolerance.
+      // The sources move on and are read again within the tolerance, but the put settles at the expiry's price.
       await time.increase(60);
       await f.setPrices(2_800n);
+      await f.aggregator.poke(ETH);
       await expect(f.options.settle(f.put))
         .to.emit(f.options, "SeriesSettled")
         .withArgs(f.put, usd(2_900), usd(100), anyValue, false);
@@ -423,9 +454,10 @@ describe("OptionsEngine", () => {
       expect(await f.options.connect(f.alice).redeem.staticCall(narrow, units(1))).to.equal(usdc(400));
     });
 
-    it("OPT-6: with the oracle frozen at expiry the first trusted price in the window settles; after it, only the timelocked fallback", async () => {
+    it("OPT-6: with the oracle frozen at expiry the first trusted price in the window settles every series of that expiry", async () => {
       const f = await loadFixture(optionsFixture);
       await f.options.connect(f.alice).buy(f.put, units(1), usdc(1_000_000));
+      await f.options.connect(f.alice).buy(f.call, units(1), usdc(1_000_000));
       await time.increaseTo(f.expiry);
       await f.setPrices(2_900n);
       await f.feed18.updateAnswer(3_600n * 10n ** 18n); // divergence: frozen
@@ -433,62 +465,96 @@ describe("OptionsEngine", () => {
       await expect(f.options.settle(f.put))
         .to.emit(f.options, "SettlementDeferred")
         .withArgs(f.put, false, Reason.Divergence);
-      const pending = await f.options.seriesOf(f.put);
-      expect([pending.settled, pending.deferred]).to.deep.equal([false, true]);
+      expect(await f.options.expiryPrice(ETH, f.expiry)).to.deep.equal([0n, true, false]);
+      expect((await f.options.seriesOf(f.put)).settled).to.equal(false);
       // The first trusted price settles, though published beyond the tolerance after expiry: the price was not
       // trusted at expiry, so this one stands in for it.
       await time.increase(2n * HOUR);
       await f.setPrices(2_800n);
       await expect(f.options.settle(f.put))
-        .to.emit(f.options, "SeriesSettled")
+        .to.emit(f.options, "ExpiryPriceRecorded")
+        .withArgs(ETH, f.expiry, usd(2_800), false)
+        .and.to.emit(f.options, "SeriesSettled")
         .withArgs(f.put, usd(2_800), usd(200), anyValue, false);
-      expect((await f.options.seriesOf(f.put)).payoff).to.equal(usd(200));
+      // The call of that expiry settles at the same price, whatever the sources say now.
+      await f.setPrices(3_200n);
+      await expect(f.options.settle(f.call))
+        .to.emit(f.options, "SeriesSettled")
+        .withArgs(f.call, usd(2_800), 0n, anyValue, false);
+    });
 
-      // A call left without a trusted price through its window: the governed fallback.
+    it("OPT-6: without a trusted price through its window an expiry is settled only by the timelocked fallback", async () => {
+      const f = await loadFixture(optionsFixture);
+      await f.options.connect(f.alice).buy(f.call, units(1), usdc(1_000_000));
+      await f.options.connect(f.alice).buy(f.put, units(1), usdc(1_000_000));
       const g = await f.options.globalConfig();
-      await expect(f.options.connect(f.guardian).settleFallback(f.call, usd(2_800))).to.be.revertedWithCustomError(
-        f.options,
-        "AccessManagedUnauthorized",
-      );
       const tl = await timelockSigner(f);
-      await expect(f.options.connect(tl).settleFallback(f.call, usd(2_800)))
+      await time.increaseTo(f.expiry + HOUR);
+      await expect(
+        f.options.connect(f.guardian).settleFallback(ETH, f.expiry, usd(2_800)),
+      ).to.be.revertedWithCustomError(f.options, "AccessManagedUnauthorized");
+      await expect(f.options.connect(tl).settleFallback(ETH, f.expiry, usd(2_800)))
         .to.be.revertedWithCustomError(f.options, "OptionsSettlementWindowOpen")
-        .withArgs(f.call, f.expiry + g.settlementWindow);
+        .withArgs(ETH, f.expiry, f.expiry + g.settlementWindow);
       await time.increaseTo(f.expiry + g.settlementWindow + 1n);
       await f.setPrices(2_800n);
       await expect(f.options.settle(f.call))
         .to.be.revertedWithCustomError(f.options, "OptionsSettlementWindowClosed")
         .withArgs(f.call, f.expiry + g.settlementWindow);
-      // The fallback price lies within 20 % of the aggregator's last good price ($2,800).
-      const [low, high] = [usd(2_240), usd(3_360)];
-      for (const price of [0n, low - 1n, high + 1n]) {
-        await expect(f.options.connect(tl).settleFallback(f.call, price))
-          .to.be.revertedWithCustomError(f.options, "OptionsFallbackPriceOutOfBand")
-          .withArgs(price, low, high);
-      }
-      await expect(f.options.connect(tl).settleFallback(f.call, usd(2_800)))
+      await expect(f.options.connect(tl).settleFallback(ETH, f.expiry, 0n)).to.be.revertedWithCustomError(
+        f.options,
+        "OptionsInvalidPrice",
+      );
+      await expect(f.options.connect(tl).settleFallback(ETH, f.expiry, usd(3_100)))
+        .to.emit(f.options, "ExpiryPriceRecorded")
+        .withArgs(ETH, f.expiry, usd(3_100), true);
+      await expect(f.options.connect(tl).settleFallback(ETH, f.expiry, usd(2_000)))
+        .to.be.revertedWithCustomError(f.options, "OptionsExpiryPriceRecorded")
+        .withArgs(ETH, f.expiry, usd(3_100));
+      // Anyone then settles each series of the expiry at that price, after the window too.
+      await expect(f.options.settle(f.call))
         .to.emit(f.options, "SeriesSettled")
-        .withArgs(f.call, usd(2_800), 0n, 0n, true);
+        .withArgs(f.call, usd(3_100), usd(100), anyValue, true);
+      await expect(f.options.settle(f.put))
+        .to.emit(f.options, "SeriesSettled")
+        .withArgs(f.put, usd(3_100), 0n, anyValue, true);
     });
 
-    it("OPT-6, CB-1: the pause registry gates settle; a series paused at expiry settles at the first trusted price after the pause, within its window", async () => {
+    it("OPT-6, CB-1: the pause registry gates settle but cannot move its price: the trusted price at expiry is recorded during the pause and settles after it", async () => {
       const f = await loadFixture(optionsFixture);
       await f.options.connect(f.alice).buy(f.call, units(1), usdc(1_000_000));
       await time.increaseTo(f.expiry);
       await f.setPrices(3_100n);
       await f.pauseRegistry.connect(f.guardian).pause(ETH, 1n << BigInt(Action.Settle), "incident");
-      await expect(f.options.settle(f.call)).to.emit(f.options, "SettlementDeferred").withArgs(f.call, true, 0);
-      const pending = await f.options.seriesOf(f.call);
-      expect([pending.settled, pending.deferred]).to.deep.equal([false, true]);
+      await expect(f.options.settle(f.call))
+        .to.emit(f.options, "ExpiryPriceRecorded")
+        .withArgs(ETH, f.expiry, usd(3_100), false)
+        .and.to.emit(f.options, "SettlementDeferred")
+        .withArgs(f.call, true, 0);
+      expect((await f.options.seriesOf(f.call)).settled).to.equal(false);
       await expect(f.options.redeem(f.call, 1n)).to.be.revertedWithCustomError(f.options, "OptionsNotSettled");
-      // The guardian's pause lapses after 72 hours, inside the 4-day window; the tolerance no longer applies.
-      const g = await f.options.globalConfig();
+      // The guardian's pause lapses after 72 hours; the price has moved, the settlement price has not.
       await time.increase(73n * HOUR);
-      expect(BigInt(await time.latest())).to.be.lessThan(f.expiry + g.settlementWindow);
       await f.setPrices(3_150n);
       await expect(f.options.settle(f.call))
         .to.emit(f.options, "SeriesSettled")
-        .withArgs(f.call, usd(3_150), usd(150), anyValue, false);
+        .withArgs(f.call, usd(3_100), usd(100), anyValue, false);
+    });
+
+    it("OPT-6: an untrusted price after the tolerance defers nothing: a late keeper cannot be overtaken by a later freeze", async () => {
+      const f = await loadFixture(optionsFixture);
+      await f.options.connect(f.alice).buy(f.put, units(1), usdc(1_000_000));
+      await time.increaseTo(f.expiry);
+      await f.setPrices(3_000n); // at expiry: worthless
+      await time.increase(2n * DAY);
+      await f.setPrices(2_750n);
+      await f.feed18.updateAnswer(3_600n * 10n ** 18n); // a freeze two days later
+      await expect(f.options.settle(f.put))
+        .to.be.revertedWithCustomError(f.aggregator, "PriceAggregatorUntrusted")
+        .withArgs(ETH, Reason.Divergence);
+      expect(await f.options.expiryPrice(ETH, f.expiry)).to.deep.equal([0n, false, false]);
+      await f.setPrices(2_750n);
+      await expect(f.options.settle(f.put)).to.be.revertedWithCustomError(f.options, "OptionsSettlementPriceTooLate");
     });
 
     it("OPT-6: settling late cannot pick a price: one published beyond the tolerance after expiry is refused", async () => {
