@@ -45,7 +45,7 @@ contract OptionsEngine is ERC1155, BoundedParameters, ReentrancyGuardTransient, 
     bytes32 public constant PRICE_BAND_BPS = OptionsParameters.PRICE_BAND_BPS;
     bytes32 public constant CARRY_BPS = OptionsParameters.CARRY_BPS;
 
-    /// @notice The most series unfinished at once: the pool values each of them on every share pricing.
+    /// @notice The most series unsettled at once: the pool values each of them on every share pricing.
     uint256 public constant MAX_LIVE_SERIES = 32;
     /// @notice Expiries fall on whole hours.
     uint256 public constant EXPIRY_GRID = 1 hours;
