@@ -34,7 +34,7 @@ interface IOptionsEngine {
     ///   at most `settlementTolerance` after it unless the expiry was deferred (see `settle`).
     /// - Listing: strikes within `[minStrikeBps, maxStrikeBps]` of the spot, expiries within
     ///   `[minTimeToExpiry, maxTimeToExpiry]` of the listing.
-    /// @dev The fields read on every trade come first and share one slot.
+    /// @dev One slot, so a trade reads it once: durations bounded by 30 days fit 24 bits.
     struct GlobalConfig {
         uint16 spreadBps;
         uint16 utilisationPremiumBps;
@@ -42,12 +42,12 @@ interface IOptionsEngine {
         uint16 maxUtilisationBps;
         uint16 priceBandBps;
         uint16 carryBps;
-        uint32 tradingCutoff;
-        uint32 settlementWindow;
-        uint32 settlementTolerance;
+        uint24 tradingCutoff;
+        uint24 settlementWindow;
+        uint24 settlementTolerance;
         uint16 minStrikeBps;
         uint16 maxStrikeBps;
-        uint32 minTimeToExpiry;
+        uint24 minTimeToExpiry;
         uint32 maxTimeToExpiry;
     }
 

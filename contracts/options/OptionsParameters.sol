@@ -108,12 +108,12 @@ library OptionsParameters {
         else if (key == MAX_UTILISATION_BPS) g.maxUtilisationBps = uint16(value);
         else if (key == PRICE_BAND_BPS) g.priceBandBps = uint16(value);
         else if (key == CARRY_BPS) g.carryBps = uint16(value);
-        else if (key == TRADING_CUTOFF) g.tradingCutoff = uint32(value);
-        else if (key == SETTLEMENT_WINDOW) g.settlementWindow = uint32(value);
-        else if (key == SETTLEMENT_TOLERANCE) g.settlementTolerance = uint32(value);
+        else if (key == TRADING_CUTOFF) g.tradingCutoff = uint24(value);
+        else if (key == SETTLEMENT_WINDOW) g.settlementWindow = uint24(value);
+        else if (key == SETTLEMENT_TOLERANCE) g.settlementTolerance = uint24(value);
         else if (key == MIN_STRIKE_BPS) g.minStrikeBps = uint16(value);
         else if (key == MAX_STRIKE_BPS) g.maxStrikeBps = uint16(value);
-        else if (key == MIN_TIME_TO_EXPIRY) g.minTimeToExpiry = uint32(value);
+        else if (key == MIN_TIME_TO_EXPIRY) g.minTimeToExpiry = uint24(value);
         else if (key == MAX_TIME_TO_EXPIRY) g.maxTimeToExpiry = uint32(value);
         else revert IBoundedParameters.ParameterUnknown(key);
         if (g.minTimeToExpiry > g.maxTimeToExpiry) revert IOptionsEngine.OptionsParameterConflict(key, value);

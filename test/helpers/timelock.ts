@@ -1,5 +1,5 @@
 /** Scenario helpers for timelock operations: schedule, wait, execute, as governance would. */
-import { time } from "@nomicfoundation/hardhat-network-helpers";
+import { impersonateAccount, setBalance, time } from "@nomicfoundation/hardhat-network-helpers";
 import { ethers } from "hardhat";
 import type { BaseContract, BytesLike, Interface, Signer } from "ethers";
 import type { BulwarkTimelock } from "../../typechain-types";
@@ -86,4 +86,15 @@ export async function governCall(
 ) {
   const data = (target.interface as Interface).encodeFunctionData(fn, args);
   return govern(f.timelock, f.governor, [{ target: await target.getAddress(), data }]);
+}
+
+/**
+ * The timelock itself as a signer, with gas money, for tests of what only governance may call once the full
+ * schedule–wait–execute path is tested elsewhere.
+ */
+export async function timelockSigner(timelock: BulwarkTimelock): Promise<Signer> {
+  const address = await timelock.getAddress();
+  await impersonateAccount(address);
+  await setBalance(address, 10n ** 20n);
+  return ethers.getSigner(address);
 }

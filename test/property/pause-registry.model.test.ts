@@ -10,12 +10,13 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import { ethers, network } from "hardhat";
-import { loadFixture, impersonateAccount, setBalance } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import type { ContractTransactionResponse, Signer } from "ethers";
 import type { PauseRegistry } from "../../typechain-types";
 import { foundationFixture, ETH, BTC, GLOBAL } from "../helpers/fixtures";
 import { Action, ACTION_COUNT, ALL_ACTIONS, DERISKING, mask } from "../helpers/actions";
 import { HOUR } from "../../deploy/foundation";
+import { timelockSigner } from "../helpers/timelock";
 
 const SCOPES = [GLOBAL, ETH, BTC];
 const MAX_GUARDIAN_PAUSE = 72n * HOUR;
@@ -260,13 +261,10 @@ describe("Property: pause registry against its model (CB-1, CB-2, CB-3)", functi
     await fc.assert(
       fc.asyncProperty(fc.commands(commands, { maxCommands: 40, size: "large" }), async (cmds) => {
         const f = await loadFixture(foundationFixture);
-        const timelockAddress = await f.timelock.getAddress();
-        await impersonateAccount(timelockAddress);
-        await setBalance(timelockAddress, 10n ** 20n);
         const real: Real = {
           registry: f.pauseRegistry,
           guardian: f.guardian,
-          timelock: await ethers.getSigner(timelockAddress),
+          timelock: await timelockSigner(f.timelock),
           anyone: f.bob,
         };
         const model = new RegistryModel();

@@ -5,28 +5,16 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import { ethers } from "hardhat";
-import {
-  impersonateAccount,
-  loadFixture,
-  setBalance,
-  takeSnapshot,
-  time,
-} from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, takeSnapshot, time } from "@nomicfoundation/hardhat-network-helpers";
 import { ETH } from "../helpers/fixtures";
-import { DAY, HOUR, hourAfter, type OptionsFixture, optionsFixture, seriesId } from "../helpers/options";
+import { DAY, HOUR, hourAfter, optionsFixture, seriesId } from "../helpers/options";
 import { units, usd, usdc } from "../helpers/perps";
-
-async function timelockSigner(f: OptionsFixture) {
-  const address = await f.timelock.getAddress();
-  await impersonateAccount(address);
-  await setBalance(address, 10n ** 18n);
-  return ethers.getSigner(address);
-}
+import { timelockSigner } from "../helpers/timelock";
 
 /** The options fixture plus a short-dated ATM call and put (about three hours out), where a move is worth most. */
 async function shortDatedFixture() {
   const f = await optionsFixture();
-  const tl = await timelockSigner(f);
+  const tl = await timelockSigner(f.timelock);
   const expiry = await hourAfter(3n * HOUR);
   await f.options.connect(tl).listSeries(ETH, usd(3_000), expiry, true, usd(3_000));
   await f.options.connect(tl).listSeries(ETH, usd(3_000), expiry, false, 0n);

@@ -7,19 +7,12 @@ import { ETH, GLOBAL } from "../../helpers/fixtures";
 import { Reason } from "../../helpers/oracle";
 import { DAY, HOUR, hourAfter, type OptionsFixture, optionsFixture, seriesId } from "../../helpers/options";
 import { units, usd, usdc } from "../../helpers/perps";
+import { timelockSigner } from "../../helpers/timelock";
 
 const USD_SCALE = 10n ** 12n;
 const ceilDiv = (a: bigint, b: bigint) => (a + b - 1n) / b;
 /** Collateral locked for `amount` options paying at most `maxPayoff` each, rounded up as the engine does. */
 const lockFor = (amount: bigint, maxPayoff: bigint) => ceilDiv(ceilDiv(amount * maxPayoff, 10n ** 18n), USD_SCALE);
-
-/** The timelock as a signer, for calls that governance makes (the full schedule–wait–execute path is tested once). */
-async function timelockSigner(f: OptionsFixture) {
-  const address = await f.timelock.getAddress();
-  await impersonateAccount(address);
-  await setBalance(address, 10n ** 18n);
-  return ethers.getSigner(address);
-}
 
 async function expectLockedMatchesPool(f: OptionsFixture) {
   const locked = await f.options.lockedAssets();
@@ -53,7 +46,7 @@ describe("OptionsEngine", () => {
 
     it("OPT-1: a listing off the grid reverts and changes nothing", async () => {
       const f = await loadFixture(optionsFixture);
-      const tl = await timelockSigner(f);
+      const tl = await timelockSigner(f.timelock);
       const o = f.options.connect(tl);
       const expiry = await hourAfter(10n * DAY);
       // Strike grid for ETH at $3,000: steps of $10, between 50 % and 200 % of the spot.
@@ -108,7 +101,7 @@ describe("OptionsEngine", () => {
 
     it("OPT-1: at most MAX_LIVE_SERIES series are unsettled at once; settling frees a slot though holders never redeem", async () => {
       const f = await loadFixture(optionsFixture);
-      const o = f.options.connect(await timelockSigner(f));
+      const o = f.options.connect(await timelockSigner(f.timelock));
       const max = await f.options.MAX_LIVE_SERIES();
       const expiry = await hourAfter(20n * DAY);
       for (let i = 2n; i < max; i++) await o.listSeries(ETH, usd(2_000) + i * usd(10), expiry, false, 0n);
@@ -358,7 +351,7 @@ describe("OptionsEngine", () => {
         .to.be.revertedWithCustomError(f.options, "ParameterOutOfBounds")
         .withArgs(band, 501n, 0n, 500n);
       // Governance moves them anywhere within bounds.
-      await f.options.connect(await timelockSigner(f)).setParameter(GLOBAL, band, 0n);
+      await f.options.connect(await timelockSigner(f.timelock)).setParameter(GLOBAL, band, 0n);
       expect((await f.options.globalConfig()).priceBandBps).to.equal(0n);
     });
 
@@ -439,7 +432,7 @@ describe("OptionsEngine", () => {
     it("OPT-6: a call pays at most its cap", async () => {
       const f = await loadFixture(optionsFixture);
       // A narrow call: strike $3,100, payoff capped at $400.
-      await f.options.connect(await timelockSigner(f)).listSeries(ETH, usd(3_100), f.expiry, true, usd(400));
+      await f.options.connect(await timelockSigner(f.timelock)).listSeries(ETH, usd(3_100), f.expiry, true, usd(400));
       const narrow = seriesId(ETH, usd(3_100), f.expiry, true);
       await f.options.connect(f.alice).buy(narrow, units(1), usdc(1_000_000));
       expect(await f.options.lockedAssets()).to.equal(usdc(400));
@@ -488,7 +481,7 @@ describe("OptionsEngine", () => {
       await f.options.connect(f.alice).buy(f.call, units(1), usdc(1_000_000));
       await f.options.connect(f.alice).buy(f.put, units(1), usdc(1_000_000));
       const g = await f.options.globalConfig();
-      const tl = await timelockSigner(f);
+      const tl = await timelockSigner(f.timelock);
       await time.increaseTo(f.expiry + HOUR);
       await expect(
         f.options.connect(f.guardian).settleFallback(ETH, f.expiry, usd(2_800)),
