@@ -1,6 +1,7 @@
 /**
  * Gas of the oracle (issue 3): the risk read over three valid Chainlink-type sources, all cold, in its own
- * transaction; and a Pyth update pushed and read in the same transaction.
+ * transaction; the same read when it is the first trusted one of its hour (it keeps the hour's checkpoint); and a
+ * Pyth update pushed and read in the same transaction.
  */
 import { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
@@ -8,14 +9,14 @@ import { deployFoundation, devConfig, handOverToTimelock, HOUR } from "../deploy
 import { deployAggregator, deployChainlinkAdapter, deployPythAdapter, listOracleMarket } from "../deploy/oracle";
 import { MockPyth__factory, MockV3Aggregator__factory } from "../typechain-types";
 import type { GasMeasurement } from "./harness";
-import { BENCH_LIMITS, listChainlinkMarket } from "./markets";
+import { BENCH_LIMITS, listChainlinkMarket, setFeeds } from "./markets";
 
 export async function oracleMeasurements(): Promise<GasMeasurement[]> {
   const [deployer, governor, guardian] = await ethers.getSigners();
   const foundation = await deployFoundation(deployer, devConfig([governor.address], guardian.address));
   const aggregator = await deployAggregator(foundation, deployer);
   const eth = ethers.encodeBytes32String("ETH-USD");
-  await listChainlinkMarket(aggregator, deployer, eth, 3_000n);
+  const ethFeeds = await listChainlinkMarket(aggregator, deployer, eth, 3_000n);
 
   const btc = ethers.encodeBytes32String("BTC-USD");
   const pyth = await new MockPyth__factory(deployer).deploy(60, 1);
@@ -59,6 +60,14 @@ export async function oracleMeasurements(): Promise<GasMeasurement[]> {
           [[await vaa(BigInt(await time.latest()))]],
         );
         return aggregator.updateAndPriceForRisk(btc, [update, "0x", "0x"], { value: 1 });
+      },
+    },
+    {
+      name: "oracle_read_3_first_of_hour",
+      send: async () => {
+        await time.increaseTo((BigInt(await time.latest()) / HOUR + 1n) * HOUR);
+        await setFeeds(ethFeeds, 3_000n);
+        return aggregator.priceForRisk(eth);
       },
     },
   ];

@@ -30,8 +30,8 @@ interface IOptionsEngine {
     ///   A fee of `feeBps` of the notional (spot × amount) on every trade.
     /// - Limits: locked collateral at most `maxUtilisationBps` of the pool's cash; trading stops `tradingCutoff`
     ///   seconds before expiry.
-    /// - Settlement: the price of an expiry is found within `settlementWindow` after it, and must have been published
-    ///   at most `settlementTolerance` after it unless the expiry was deferred (see `settle`).
+    /// - Settlement: the price of an expiry is the first trusted read within `settlementWindow` after it (see
+    ///   `settle`).
     /// - Listing: strikes within `[minStrikeBps, maxStrikeBps]` of the spot, expiries within
     ///   `[minTimeToExpiry, maxTimeToExpiry]` of the listing.
     /// @dev One slot, so a trade reads it once: durations bounded by 30 days fit 24 bits.
@@ -44,7 +44,6 @@ interface IOptionsEngine {
         uint16 carryBps;
         uint24 tradingCutoff;
         uint24 settlementWindow;
-        uint24 settlementTolerance;
         uint16 minStrikeBps;
         uint16 maxStrikeBps;
         uint24 minTimeToExpiry;
@@ -64,12 +63,10 @@ interface IOptionsEngine {
         uint128 payoff;
     }
 
-    /// @notice The settlement price of every series of one market and expiry, recorded once (0 until then).
-    /// `deferred` once a `settle` within the tolerance after expiry found no trusted price: the first trusted price
-    /// then stands in for it. `byFallback` when governance set it.
+    /// @notice The settlement price of every series of one market and expiry, recorded once (0 until then);
+    /// `byFallback` when governance set it.
     struct ExpiryPrice {
         uint128 price;
-        bool deferred;
         bool byFallback;
     }
 
@@ -128,9 +125,9 @@ interface IOptionsEngine {
     error OptionsInvalidPrice();
     /// @notice The price of `market` at `expiry` is recorded already (`price`).
     error OptionsExpiryPriceRecorded(bytes32 market, uint256 expiry, uint256 price);
-    /// @notice The trusted price of series `id` was published at `publishedAt`, after `latest` (expiry plus the
-    /// settlement tolerance): a price chosen that long after expiry cannot settle it.
-    error OptionsSettlementPriceTooLate(uint256 id, uint256 publishedAt, uint256 latest);
+    /// @notice A trusted price of `market` (`price`) was read within the settlement window of `expiry`: it settles the
+    /// expiry, so the fallback cannot.
+    error OptionsExpiryPriceAvailable(bytes32 market, uint256 expiry, uint256 price);
     /// @notice Two parameters would contradict each other (`key` set to `value`).
     error OptionsParameterConflict(bytes32 key, uint256 value);
 
@@ -166,8 +163,8 @@ interface IOptionsEngine {
         uint256 paidNow,
         uint256 claimId
     );
-    /// @notice `settle` could not settle series `id` now: its settlement is `paused` (the expiry's price, when
-    /// trusted, is recorded all the same), or the price is not trusted for `reason` (the expiry is then deferred).
+    /// @notice `settle` could not settle series `id` now: its settlement is `paused` (the expiry's price is recorded
+    /// all the same), or no trusted price was read since expiry and the price is not trusted now, for `reason`.
     event SettlementDeferred(uint256 indexed id, bool paused, uint8 reason);
     /// @notice The settlement price of every series of `market` expiring at `expiry` is `price`, set by governance
     /// when `byFallback`.
@@ -209,22 +206,20 @@ interface IOptionsEngine {
     function sell(uint256 id, uint256 amount, uint256 minProceeds) external returns (uint256 proceeds);
 
     /// @notice Settles series `id` (OPT-6). Anyone (the keeper) may call it after expiry. Every series of one market
-    /// and expiry settles at one price, recorded once (`expiryPrice`) by the first call that finds it:
-    /// - a trusted price published no later than `settlementTolerance` after expiry (a trusted read the aggregator
-    ///   recorded after expiry and within the tolerance is used as it stands); a later one reverts
-    ///   (`OptionsSettlementPriceTooLate`), so nobody can pick a price by settling late;
-    /// - while the price is not trusted within the tolerance (and no trusted read was made since expiry), the call
-    ///   defers the expiry and emits `SettlementDeferred`: the first trusted price within `settlementWindow` then
-    ///   stands in for the price at expiry, however late it was published. After the tolerance, an untrusted price
-    ///   only reverts.
+    /// and expiry settles at one price, recorded once (`expiryPrice`): the first trusted price the aggregator read at
+    /// or after expiry (its hourly checkpoint, `IPriceAggregator.firstTrustedPrice`) within `settlementWindow`. Reads
+    /// made later, by anyone, cannot change it; while the price is frozen at expiry, the first trusted read after the
+    /// freeze stands in for it. With no trusted read since expiry, the call reads the price now: when trusted it is the
+    /// first; when not, the call emits `SettlementDeferred` and returns false. A window that closed with no trusted
+    /// read leaves the governed fallback.
     /// While settlement is paused the price is still recorded (a pause delays a settlement, it never moves its
     /// price) and the call returns false. Once the price is recorded, the series settles whenever it is called.
     /// @return settled whether this call settled the series
     function settle(uint256 id) external returns (bool settled);
 
     /// @notice Governance (timelocked): sets the settlement price of `market` at `expiry` when its window closed
-    /// without one. Holders and LPs see the price a full timelock delay before it applies; the payoff of every series
-    /// stays within its maximum payoff.
+    /// without one and no trusted price was read within it (`OptionsExpiryPriceAvailable`). Holders and LPs see the
+    /// price a full timelock delay before it applies; the payoff of every series stays within its maximum payoff.
     function settleFallback(bytes32 market, uint256 expiry, uint256 price) external;
 
     /// @notice Redeems `amount` of the caller's options of settled series `id` for the payoff. Never paused.

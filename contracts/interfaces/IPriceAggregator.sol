@@ -83,6 +83,8 @@ interface IPriceAggregator {
     error PriceAggregatorInsufficientFee(uint256 paid, uint256 fee);
     /// @notice `updates` must hold one entry per source of the market (`sources`), empty for no update.
     error PriceAggregatorUpdateCountMismatch(uint256 updates, uint256 sources);
+    /// @notice `time` must lie on the checkpoint grid (a multiple of `period`).
+    error PriceAggregatorUnalignedTime(uint256 time, uint256 period);
     /// @notice A source call failed because the caller gave too little gas.
     error PriceAggregatorInsufficientGas();
 
@@ -103,6 +105,8 @@ interface IPriceAggregator {
     );
     /// @notice A jump to `candidate` has now been confirmed by `agreeingReads` consecutive reads.
     event JumpConfirmationRead(bytes32 indexed market, uint256 candidate, uint256 agreeingReads);
+    /// @notice The first trusted read of its hour found `price` at `at`; kept as that hour's checkpoint.
+    event PriceCheckpointed(bytes32 indexed market, uint256 price, uint256 at);
     /// @notice Governance cleared the jump breaker's reference price of `market`.
     event JumpBreakerReset(bytes32 indexed market, uint256 oldReference, address indexed actor);
 
@@ -138,4 +142,13 @@ interface IPriceAggregator {
 
     /// @notice The last trusted price and when it was read.
     function lastGoodPrice(bytes32 market) external view returns (uint256 price, uint256 at);
+
+    /// @notice The first trusted price read at or after `from` (on the hourly checkpoint grid), if it was read no later
+    /// than `to`; (0, 0) otherwise. Later reads cannot change it: the first trusted read of every hour is kept.
+    /// @dev Scans one slot per hour from `from` until a checkpoint: about 2,100 gas an hour searched.
+    function firstTrustedPrice(
+        bytes32 market,
+        uint256 from,
+        uint256 to
+    ) external view returns (uint256 price, uint256 readAt);
 }

@@ -39,7 +39,6 @@ contract OptionsEngine is ERC1155, BoundedParameters, ReentrancyGuardTransient, 
     bytes32 public constant MAX_STRIKE_BPS = OptionsParameters.MAX_STRIKE_BPS;
     bytes32 public constant TRADING_CUTOFF = OptionsParameters.TRADING_CUTOFF;
     bytes32 public constant SETTLEMENT_WINDOW = OptionsParameters.SETTLEMENT_WINDOW;
-    bytes32 public constant SETTLEMENT_TOLERANCE = OptionsParameters.SETTLEMENT_TOLERANCE;
     bytes32 public constant MIN_TIME_TO_EXPIRY = OptionsParameters.MIN_TIME_TO_EXPIRY;
     bytes32 public constant MAX_TIME_TO_EXPIRY = OptionsParameters.MAX_TIME_TO_EXPIRY;
     bytes32 public constant PRICE_BAND_BPS = OptionsParameters.PRICE_BAND_BPS;
@@ -104,7 +103,6 @@ contract OptionsEngine is ERC1155, BoundedParameters, ReentrancyGuardTransient, 
             carryBps: 500,
             tradingCutoff: 1 hours,
             settlementWindow: 4 days,
-            settlementTolerance: 1 hours,
             minStrikeBps: 5000,
             maxStrikeBps: 20_000,
             minTimeToExpiry: 2 hours,
@@ -210,23 +208,17 @@ contract OptionsEngine is ERC1155, BoundedParameters, ReentrancyGuardTransient, 
         ExpiryPrice memory e = recorded;
         if (e.price == 0) {
             uint256 closesAt = expiry + _global.settlementWindow;
-            if (block.timestamp > closesAt) revert OptionsSettlementWindowClosed(id, closesAt);
-            uint256 latest = expiry + _global.settlementTolerance;
-            (uint256 price, uint256 publishedAt, uint8 reason) = _settlementPrice(market, expiry, latest, e.deferred);
+            (uint256 price, ) = aggregator.firstTrustedPrice(market, expiry, Math.min(block.timestamp, closesAt));
             if (price == 0) {
-                // Not trusted within the tolerance, with no trusted read since expiry: the first trusted price will
-                // stand in for the one at expiry. Not trusted later: nothing to record.
-                if (!e.deferred) {
-                    if (block.timestamp > latest) {
-                        revert IPriceAggregator.PriceAggregatorUntrusted(market, IPriceAggregator.FreezeReason(reason));
-                    }
-                    recorded.deferred = true;
+                // No trusted read since expiry: this read, when trusted, is the first.
+                if (block.timestamp > closesAt) revert OptionsSettlementWindowClosed(id, closesAt);
+                uint8 reason;
+                (price, reason) = _freshPrice(market);
+                if (price == 0) {
+                    emit SettlementDeferred(id, false, reason);
+                    return false;
                 }
-                emit SettlementDeferred(id, false, reason);
-                return false;
             }
-            // A price published long after expiry is refused, so that settling late cannot pick a price.
-            if (publishedAt > latest && !e.deferred) revert OptionsSettlementPriceTooLate(id, publishedAt, latest);
             e.price = SafeCast.toUint128(price);
             recorded.price = e.price;
             emit ExpiryPriceRecorded(market, expiry, price, false);
@@ -248,6 +240,9 @@ contract OptionsEngine is ERC1155, BoundedParameters, ReentrancyGuardTransient, 
         uint256 closesAt = expiry + _global.settlementWindow;
         if (block.timestamp <= closesAt) revert OptionsSettlementWindowOpen(market, expiry, closesAt);
         if (price == 0) revert OptionsInvalidPrice();
+        // A trusted read within the window decides the price (anyone can `settle` with it): governance cannot override.
+        (uint256 found, ) = aggregator.firstTrustedPrice(market, expiry, closesAt);
+        if (found != 0) revert OptionsExpiryPriceAvailable(market, expiry, found);
         (recorded.price, recorded.byFallback) = (SafeCast.toUint128(price), true);
         emit ExpiryPriceRecorded(market, expiry, price, true);
     }
@@ -451,25 +446,12 @@ contract OptionsEngine is ERC1155, BoundedParameters, ReentrancyGuardTransient, 
         emit OptionRedeemed(holder, id, amount, payout, paidNow, claimId);
     }
 
-    /// @dev The price to settle a series of `market` expiring at `expiry`, and when it was published; or a zero price
-    /// and the freeze reason while it is not trusted.
-    /// - Unless the expiry is `deferred`, a trusted read the aggregator recorded after expiry and no later than
-    ///   `latest` is used as it stands: it is what a `settle` at that moment would have found (it was published no
-    ///   later than it was read).
-    /// - Otherwise a fresh read. Any failure of the aggregator other than an untrusted price (such as too little gas)
-    ///   reverts: only a price the aggregator itself judged untrusted may defer a settlement.
-    function _settlementPrice(
-        bytes32 market,
-        uint256 expiry,
-        uint256 latest,
-        bool deferred
-    ) private returns (uint256 price, uint256 publishedAt, uint8 reason) {
-        if (!deferred) {
-            (uint256 good, uint256 readAt) = aggregator.lastGoodPrice(market);
-            if (good != 0 && readAt >= expiry && readAt <= latest) return (good, readAt, 0);
-        }
-        try aggregator.priceForRiskWithTime(market) returns (uint256 p, uint256 at) {
-            return (p, at, 0);
+    /// @dev A fresh trusted price of `market`, or zero and the freeze reason while it is not trusted. Any other failure
+    /// of the aggregator (such as too little gas) reverts: only a price the aggregator itself judged untrusted may
+    /// defer a settlement.
+    function _freshPrice(bytes32 market) private returns (uint256 price, uint8 reason) {
+        try aggregator.priceForRisk(market) returns (uint256 p) {
+            return (p, 0);
         } catch (bytes memory err) {
             if (err.length != 68 || bytes4(err) != IPriceAggregator.PriceAggregatorUntrusted.selector) {
                 Address.verifyCallResult(false, err);

@@ -20,7 +20,6 @@ library OptionsParameters {
     bytes32 internal constant CARRY_BPS = "carryBps";
     bytes32 internal constant TRADING_CUTOFF = "tradingCutoff";
     bytes32 internal constant SETTLEMENT_WINDOW = "settlementWindow";
-    bytes32 internal constant SETTLEMENT_TOLERANCE = "settlementTolerance";
     bytes32 internal constant MIN_STRIKE_BPS = "minStrikeBps";
     bytes32 internal constant MAX_STRIKE_BPS = "maxStrikeBps";
     bytes32 internal constant MIN_TIME_TO_EXPIRY = "minTimeToExpiry";
@@ -57,7 +56,6 @@ library OptionsParameters {
         // How long an oracle outage after expiry may last before only governance can set the price (a pause does not
         // count: the price is recorded while settlement is paused).
         if (key == SETTLEMENT_WINDOW) return _spec(1 days, 14 days, none);
-        if (key == SETTLEMENT_TOLERANCE) return _spec(1 minutes, 1 days, none);
         if (key == MIN_STRIKE_BPS) return _spec(1000, BPS, none);
         if (key == MAX_STRIKE_BPS) return _spec(BPS, 10 * BPS, none);
         if (key == MIN_TIME_TO_EXPIRY) return _spec(1 hours, 30 days, none);
@@ -83,7 +81,6 @@ library OptionsParameters {
         if (key == CARRY_BPS) return g.carryBps;
         if (key == TRADING_CUTOFF) return g.tradingCutoff;
         if (key == SETTLEMENT_WINDOW) return g.settlementWindow;
-        if (key == SETTLEMENT_TOLERANCE) return g.settlementTolerance;
         if (key == MIN_STRIKE_BPS) return g.minStrikeBps;
         if (key == MAX_STRIKE_BPS) return g.maxStrikeBps;
         if (key == MIN_TIME_TO_EXPIRY) return g.minTimeToExpiry;
@@ -110,7 +107,6 @@ library OptionsParameters {
         else if (key == CARRY_BPS) g.carryBps = uint16(value);
         else if (key == TRADING_CUTOFF) g.tradingCutoff = uint24(value);
         else if (key == SETTLEMENT_WINDOW) g.settlementWindow = uint24(value);
-        else if (key == SETTLEMENT_TOLERANCE) g.settlementTolerance = uint24(value);
         else if (key == MIN_STRIKE_BPS) g.minStrikeBps = uint16(value);
         else if (key == MAX_STRIKE_BPS) g.maxStrikeBps = uint16(value);
         else if (key == MIN_TIME_TO_EXPIRY) g.minTimeToExpiry = uint24(value);

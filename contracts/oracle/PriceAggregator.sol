@@ -25,6 +25,10 @@ import {BoundedParameters} from "../governance/BoundedParameters.sol";
 /// a confirmation, but only if it carries new information (the newest valid source timestamp advanced), so
 /// repeated reads of the same reports cannot confirm a jump. After `recoveryReads` confirmations the candidate
 /// becomes the price; a median back near the last good price unfreezes at once; governance may reset.
+///
+/// Checkpoints: the first trusted read of each hour is kept for good (one new slot per market and hour, paid by that
+/// read), so the first trusted price at or after a given hour can be found later, whatever was read since
+/// (`firstTrustedPrice`). Options settle at it.
 contract PriceAggregator is IPriceAggregator, BoundedParameters, ReentrancyGuard {
     bytes32 public constant MIN_PRICE = "minPrice";
     bytes32 public constant MAX_PRICE = "maxPrice";
@@ -35,6 +39,8 @@ contract PriceAggregator is IPriceAggregator, BoundedParameters, ReentrancyGuard
     bytes32 public constant MAX_STALENESS = "maxStaleness";
     bytes32 public constant SEQUENCER_GRACE_PERIOD = "sequencerGracePeriod";
 
+    /// @notice The length of a checkpoint period: the first trusted read of each is kept.
+    uint256 public constant CHECKPOINT_PERIOD = 1 hours;
     /// @notice The most sources one market may have.
     uint256 public constant MAX_SOURCES = 5;
     uint256 private constant BPS = 10_000;
@@ -73,6 +79,12 @@ contract PriceAggregator is IPriceAggregator, BoundedParameters, ReentrancyGuard
         SourceSlot[MAX_SOURCES] sources;
     }
 
+    /// @dev The first trusted read of a checkpoint period: the price and when it was read.
+    struct Checkpoint {
+        uint128 price;
+        uint40 at;
+    }
+
     /// @dev What one read of the sources found, before the jump breaker.
     struct Evaluation {
         FreezeReason reason;
@@ -89,6 +101,7 @@ contract PriceAggregator is IPriceAggregator, BoundedParameters, ReentrancyGuard
 
     mapping(bytes32 market => Market) private _markets;
     mapping(IPriceSource source => bytes32 market) private _sourceMarket;
+    mapping(bytes32 market => mapping(uint256 period => Checkpoint)) private _checkpoints;
     uint256 private _sequencerGracePeriod;
 
     /// @param authority the AccessManager
@@ -277,6 +290,21 @@ contract PriceAggregator is IPriceAggregator, BoundedParameters, ReentrancyGuard
         return (s.lastGoodPrice, s.lastGoodAt);
     }
 
+    /// @inheritdoc IPriceAggregator
+    function firstTrustedPrice(
+        bytes32 market,
+        uint256 from,
+        uint256 to
+    ) external view returns (uint256 price, uint256 readAt) {
+        _listedMarket(market);
+        if (from % CHECKPOINT_PERIOD != 0) revert PriceAggregatorUnalignedTime(from, CHECKPOINT_PERIOD);
+        mapping(uint256 => Checkpoint) storage checkpoints = _checkpoints[market];
+        for (uint256 period = from / CHECKPOINT_PERIOD; period <= to / CHECKPOINT_PERIOD; ++period) {
+            Checkpoint memory c = checkpoints[period];
+            if (c.at != 0) return c.at <= to ? (c.price, c.at) : (0, 0);
+        }
+    }
+
     /// @notice The sources of `market`, in order, with their staleness limits.
     function sources(bytes32 market) external view returns (IPriceSource[] memory list, uint256[] memory staleness) {
         Market storage m = _listedMarket(market);
@@ -309,6 +337,12 @@ contract PriceAggregator is IPriceAggregator, BoundedParameters, ReentrancyGuard
             next.agreeingReads != prev.agreeingReads
         ) m.state = next;
         if (next.reason == FreezeReason.Jump && candidate != m.jumpCandidate) m.jumpCandidate = candidate;
+        // The first trusted read of its period: no trusted read yet since the period began.
+        uint256 period = block.timestamp / CHECKPOINT_PERIOD;
+        if (next.state == State.Active && prev.lastGoodAt / CHECKPOINT_PERIOD < period) {
+            _checkpoints[market][period] = Checkpoint(next.lastGoodPrice, uint40(block.timestamp));
+            emit PriceCheckpointed(market, next.lastGoodPrice, block.timestamp);
+        }
         if (next.state != prev.state || next.reason != prev.reason) {
             emit OracleStateChanged(market, prev.state, next.state, next.reason, e.median, e.validSources);
         }

@@ -436,12 +436,13 @@ describe("OptionsEngine", () => {
       const narrow = seriesId(ETH, usd(3_100), f.expiry, true);
       await f.options.connect(f.alice).buy(narrow, units(1), usdc(1_000_000));
       expect(await f.options.lockedAssets()).to.equal(usdc(400));
-      await time.increaseTo(f.expiry);
-      // Up in steps the jump breaker accepts, each read by the aggregator.
+      // Up before expiry in steps the jump breaker accepts, each read by the aggregator.
       for (const p of [3_200n, 3_450n, 3_700n]) {
         await f.setPrices(p);
         await f.aggregator.poke(ETH);
       }
+      await time.increaseTo(f.expiry);
+      await f.setPrices(3_700n);
       await f.options.settle(narrow);
       expect((await f.options.seriesOf(narrow)).payoff).to.equal(usd(400));
       expect(await f.options.connect(f.alice).redeem.staticCall(narrow, units(1))).to.equal(usdc(400));
@@ -458,12 +459,15 @@ describe("OptionsEngine", () => {
       await expect(f.options.settle(f.put))
         .to.emit(f.options, "SettlementDeferred")
         .withArgs(f.put, false, Reason.Divergence);
-      expect(await f.options.expiryPrice(ETH, f.expiry)).to.deep.equal([0n, true, false]);
+      expect(await f.options.expiryPrice(ETH, f.expiry)).to.deep.equal([0n, false]);
       expect((await f.options.seriesOf(f.put)).settled).to.equal(false);
-      // The first trusted price settles, though published beyond the tolerance after expiry: the price was not
-      // trusted at expiry, so this one stands in for it.
+      // The first trusted read, hours later, stands in for the price at expiry; a read after it changes nothing.
       await time.increase(2n * HOUR);
       await f.setPrices(2_800n);
+      await f.aggregator.poke(ETH);
+      await time.increase(HOUR);
+      await f.setPrices(2_700n);
+      await f.aggregator.poke(ETH);
       await expect(f.options.settle(f.put))
         .to.emit(f.options, "ExpiryPriceRecorded")
         .withArgs(ETH, f.expiry, usd(2_800), false)
@@ -534,37 +538,65 @@ describe("OptionsEngine", () => {
         .withArgs(f.call, usd(3_100), usd(100), anyValue, false);
     });
 
-    it("OPT-6: an untrusted price after the tolerance defers nothing: a late keeper cannot be overtaken by a later freeze", async () => {
-      const f = await loadFixture(optionsFixture);
-      await f.options.connect(f.alice).buy(f.put, units(1), usdc(1_000_000));
-      await time.increaseTo(f.expiry);
-      await f.setPrices(3_000n); // at expiry: worthless
-      await time.increase(2n * DAY);
-      await f.setPrices(2_750n);
-      await f.feed18.updateAnswer(3_600n * 10n ** 18n); // a freeze two days later
-      await expect(f.options.settle(f.put))
-        .to.be.revertedWithCustomError(f.aggregator, "PriceAggregatorUntrusted")
-        .withArgs(ETH, Reason.Divergence);
-      expect(await f.options.expiryPrice(ETH, f.expiry)).to.deep.equal([0n, false, false]);
-      await f.setPrices(2_750n);
-      await expect(f.options.settle(f.put)).to.be.revertedWithCustomError(f.options, "OptionsSettlementPriceTooLate");
-    });
-
-    it("OPT-6: settling late cannot pick a price: one published beyond the tolerance after expiry is refused", async () => {
+    it("OPT-6: the first trusted read after expiry is the price: a holder cannot pick a later one by reading when it suits them", async () => {
       const f = await loadFixture(optionsFixture);
       await f.options.connect(f.alice).buy(f.call, units(10), usdc(1_000_000));
       await time.increaseTo(f.expiry);
-      await f.setPrices(3_000n); // at expiry: out of the money
-      const tolerance = (await f.options.globalConfig()).settlementTolerance;
-      // Nobody settles; twenty hours later the price is up and the holder tries.
-      await time.increase(20n * HOUR);
+      await f.setPrices(3_000n); // at expiry: out of the money; the keeper reads it
+      await f.aggregator.connect(f.keeper).poke(ETH);
+      // Fifty minutes later the price is up; the holder reads it again, then settles.
+      await time.increase(50n * 60n);
       await f.setPrices(3_120n);
-      await f.aggregator.poke(ETH);
-      await f.setPrices(3_250n);
+      await f.aggregator.connect(f.alice).poke(ETH);
       await expect(f.options.connect(f.alice).settle(f.call))
-        .to.be.revertedWithCustomError(f.options, "OptionsSettlementPriceTooLate")
-        .withArgs(f.call, (t: bigint) => t > f.expiry + tolerance, f.expiry + tolerance);
-      expect((await f.options.seriesOf(f.call)).settled).to.equal(false);
+        .to.emit(f.options, "SeriesSettled")
+        .withArgs(f.call, usd(3_000), 0n, anyValue, false);
+    });
+
+    it("OPT-6: later reads and freezes cannot erase the price at expiry: a late settle still finds it, within the window and after", async () => {
+      const f = await loadFixture(optionsFixture);
+      await f.options.connect(f.alice).buy(f.put, units(1), usdc(1_000_000));
+      await f.options.connect(f.alice).buy(f.call, units(1), usdc(1_000_000));
+      await time.increaseTo(f.expiry);
+      await f.setPrices(2_900n);
+      await f.aggregator.poke(ETH); // the first trusted read after expiry, by anyone
+      // Two days of reads at other prices, then a freeze.
+      await time.increase(2n * DAY);
+      await f.setPrices(2_750n);
+      await f.aggregator.poke(ETH);
+      await f.feed18.updateAnswer(3_600n * 10n ** 18n);
+      await f.aggregator.poke(ETH);
+      await expect(f.options.settle(f.put))
+        .to.emit(f.options, "SeriesSettled")
+        .withArgs(f.put, usd(2_900), usd(100), anyValue, false);
+      // After the window too, and governance cannot override it.
+      const window = (await f.options.globalConfig()).settlementWindow;
+      await time.increaseTo(f.expiry + window + 1n);
+      await expect(f.options.connect(await timelockSigner(f.timelock)).settleFallback(ETH, f.expiry, usd(3_100)))
+        .to.be.revertedWithCustomError(f.options, "OptionsExpiryPriceRecorded")
+        .withArgs(ETH, f.expiry, usd(2_900));
+      await expect(f.options.settle(f.call))
+        .to.emit(f.options, "SeriesSettled")
+        .withArgs(f.call, usd(2_900), 0n, anyValue, false);
+    });
+
+    it("OPT-6: a trusted read within the window, not yet recorded, settles after the window; the fallback cannot override it", async () => {
+      const f = await loadFixture(optionsFixture);
+      await f.options.connect(f.alice).buy(f.put, units(1), usdc(1_000_000));
+      await time.increaseTo(f.expiry + 3n * HOUR);
+      await f.setPrices(2_950n);
+      await f.aggregator.poke(ETH); // nobody settles
+      const window = (await f.options.globalConfig()).settlementWindow;
+      await time.increaseTo(f.expiry + window + 1n);
+      await f.setPrices(2_500n);
+      await expect(f.options.connect(await timelockSigner(f.timelock)).settleFallback(ETH, f.expiry, usd(2_500)))
+        .to.be.revertedWithCustomError(f.options, "OptionsExpiryPriceAvailable")
+        .withArgs(ETH, f.expiry, usd(2_950));
+      await expect(f.options.settle(f.put))
+        .to.emit(f.options, "ExpiryPriceRecorded")
+        .withArgs(ETH, f.expiry, usd(2_950), false)
+        .and.to.emit(f.options, "SeriesSettled")
+        .withArgs(f.put, usd(2_950), usd(50), anyValue, false);
     });
 
     it("OPT-6: redeem works with everything else paused, forever, and the keeper redeems for holders in batches", async () => {

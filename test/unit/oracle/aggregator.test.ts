@@ -237,6 +237,64 @@ describe("PriceAggregator (AGG-1 … AGG-6)", function () {
     });
   });
 
+  describe("OPT-6: hourly checkpoints of the first trusted read", function () {
+    /** The next hour boundary after now, and moves the chain to it with every source at `usd`. */
+    async function atNextHour(f: F, usd: bigint) {
+      const hour = (BigInt(await time.latest()) / HOUR + 1n) * HOUR;
+      await time.setNextBlockTimestamp(hour);
+      await f.setAll(usd);
+      return hour;
+    }
+
+    it("OPT-6, AGG-5: the first trusted read of each hour is kept; later reads, in that hour or after, cannot change it", async function () {
+      const f = await loadFixture(oracleFixture);
+      const hour = await atNextHour(f, 3_000n);
+      expect(await f.aggregator.firstTrustedPrice(ETH, hour, hour + HOUR)).to.deep.equal([0n, 0n]);
+      await time.increase(600);
+      const first = f.aggregator.poke(ETH);
+      const at = BigInt((await (await first).getBlock())!.timestamp);
+      await expect(first)
+        .to.emit(f.aggregator, "PriceCheckpointed")
+        .withArgs(ETH, 3_000n * WAD, at);
+      // Later reads in the hour move the last good price, not the checkpoint, and emit nothing of the kind.
+      await f.setAll(3_050n);
+      await expect(f.aggregator.poke(ETH)).not.to.emit(f.aggregator, "PriceCheckpointed");
+      expect((await f.aggregator.lastGoodPrice(ETH))[0]).to.equal(3_050n * WAD);
+      await time.increase(2n * HOUR);
+      await f.setAll(3_100n);
+      await expect(f.aggregator.poke(ETH)).to.emit(f.aggregator, "PriceCheckpointed");
+      expect(await f.aggregator.firstTrustedPrice(ETH, hour, BigInt(await time.latest()))).to.deep.equal([
+        3_000n * WAD,
+        at,
+      ]);
+      // A read after `to` is not within the range; the range must start on the grid.
+      expect(await f.aggregator.firstTrustedPrice(ETH, hour, at - 1n)).to.deep.equal([0n, 0n]);
+      await expect(f.aggregator.firstTrustedPrice(ETH, hour + 1n, at))
+        .to.be.revertedWithCustomError(f.aggregator, "PriceAggregatorUnalignedTime")
+        .withArgs(hour + 1n, HOUR);
+      await expect(f.aggregator.firstTrustedPrice(BTC, hour, at))
+        .to.be.revertedWithCustomError(f.aggregator, "PriceAggregatorUnknownMarket")
+        .withArgs(BTC);
+    });
+
+    it("OPT-6, AGG-4: an untrusted read keeps no checkpoint; the first trusted read after the freeze is the hour's first", async function () {
+      const f = await loadFixture(oracleFixture);
+      const hour = await atNextHour(f, 3_000n);
+      await f.feed18.updateAnswer(3_600n * WAD); // divergence
+      await expect(f.aggregator.poke(ETH)).not.to.emit(f.aggregator, "PriceCheckpointed");
+      await time.increase(HOUR + 60n);
+      await expect(f.aggregator.poke(ETH)).not.to.emit(f.aggregator, "PriceCheckpointed");
+      expect(await f.aggregator.firstTrustedPrice(ETH, hour, BigInt(await time.latest()))).to.deep.equal([0n, 0n]);
+      await f.setAll(2_950n);
+      const healed = f.aggregator.priceForDerisk(ETH, Bias.Low);
+      const at = BigInt((await (await healed).getBlock())!.timestamp);
+      await expect(healed)
+        .to.emit(f.aggregator, "PriceCheckpointed")
+        .withArgs(ETH, 2_950n * WAD, at);
+      expect(await f.aggregator.firstTrustedPrice(ETH, hour, at + 10n * HOUR)).to.deep.equal([2_950n * WAD, at]);
+    });
+  });
+
   describe("AGG-6 AggregatorV3Interface view", function () {
     it("AGG-6: other protocols read Bulwark's last trusted price as a Chainlink-style feed", async function () {
       const f = await loadFixture(oracleFixture);
