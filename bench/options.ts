@@ -13,7 +13,7 @@ import { deployPerps, marketConfig } from "../deploy/perps";
 import { deployPool } from "../deploy/pool";
 import { MockUSDC__factory } from "../typechain-types";
 import type { GasMeasurement } from "./harness";
-import { listChainlinkMarket, setFeeds } from "./markets";
+import { listChainlinkMarket, setFeeds } from "../deploy/feeds";
 
 const WAD = 10n ** 18n;
 const usdc = (n: bigint | number) => BigInt(n) * 1_000_000n;

@@ -9,7 +9,7 @@ import { deployFoundation, devConfig, handOverToTimelock, HOUR } from "../deploy
 import { deployAggregator, deployChainlinkAdapter, deployPythAdapter, listOracleMarket } from "../deploy/oracle";
 import { MockPyth__factory, MockV3Aggregator__factory } from "../typechain-types";
 import type { GasMeasurement } from "./harness";
-import { BENCH_LIMITS, listChainlinkMarket, setFeeds } from "./markets";
+import { DEV_LIMITS, listChainlinkMarket, setFeeds } from "../deploy/feeds";
 
 export async function oracleMeasurements(): Promise<GasMeasurement[]> {
   const [deployer, governor, guardian] = await ethers.getSigners();
@@ -39,7 +39,7 @@ export async function oracleMeasurements(): Promise<GasMeasurement[]> {
     const feed = await new MockV3Aggregator__factory(deployer).deploy(8, 60_000n * 10n ** 8n);
     btcSources.push({ source: await (await deployChainlinkAdapter(deployer, feed)).getAddress(), maxStaleness: HOUR });
   }
-  await listOracleMarket(aggregator, { market: btc, ...BENCH_LIMITS, sources: btcSources });
+  await listOracleMarket(aggregator, { market: btc, ...DEV_LIMITS, sources: btcSources });
   await handOverToTimelock(foundation, deployer);
   // Steady state: each market has had a trusted read before the measured one.
   await aggregator.priceForRisk(eth);

@@ -9,7 +9,7 @@ import { deployAggregator } from "../deploy/oracle";
 import { deployPool } from "../deploy/pool";
 import { MockPoolEngine__factory, MockUSDC__factory } from "../typechain-types";
 import type { GasMeasurement } from "./harness";
-import { listChainlinkMarket, setFeeds } from "./markets";
+import { listChainlinkMarket, setFeeds } from "../deploy/feeds";
 
 const WAD = 10n ** 18n;
 const usdc = (n: bigint | number) => BigInt(n) * 1_000_000n;

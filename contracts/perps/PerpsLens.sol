@@ -51,6 +51,14 @@ contract PerpsLens {
         }
     }
 
+    /// @notice The engine's accounts from `offset`, at most `limit` of them; `next` is where to continue (the list's
+    /// length when done). Keepers resynchronise their index with it, a page per call.
+    function accountList(uint256 offset, uint256 limit) external view returns (address[] memory list, uint256 next) {
+        next = _end(offset, limit);
+        list = new address[](next > offset ? next - offset : 0);
+        for (uint256 i = offset; i < next; ++i) list[i - offset] = engine.accountAt(i);
+    }
+
     /// @notice Liquidatable accounts among the `limit` accounts from `offset` in the engine's list; `next` is where
     /// to continue (the list's length when done).
     function liquidatable(uint256 offset, uint256 limit) external view returns (address[] memory found, uint256 next) {

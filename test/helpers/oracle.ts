@@ -4,7 +4,7 @@ import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { Signer } from "ethers";
 import { deployFoundation, devConfig, type Foundation, handOverToTimelock, HOUR } from "../../deploy/foundation";
 import { deployAggregator, deployChainlinkAdapter, deployPythAdapter, listOracleMarket } from "../../deploy/oracle";
-import { BENCH_LIMITS } from "../../bench/markets";
+import { DEV_LIMITS } from "../../deploy/feeds";
 import { MockFeedProxy__factory, MockPyth, MockPyth__factory, MockV3Aggregator__factory } from "../../typechain-types";
 import { ETH } from "./fixtures";
 
@@ -44,7 +44,7 @@ export enum Bias {
 export const PYTH_ETH = ethers.id("Crypto.ETH/USD");
 export const PYTH_FEE = 1n;
 export const PYTH_EXPO = -8;
-export const ETH_CONFIG = { market: ETH, ...BENCH_LIMITS };
+export const ETH_CONFIG = { market: ETH, ...DEV_LIMITS };
 export const CHAINLINK_STALENESS = HOUR;
 export const PYTH_STALENESS = 120n;
 

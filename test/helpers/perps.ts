@@ -6,7 +6,7 @@
 import { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { Signer } from "ethers";
-import { listChainlinkMarket, setFeeds } from "../../bench/markets";
+import { listChainlinkMarket, setFeeds } from "../../deploy/feeds";
 import { deployFoundation, devConfig, handOverToTimelock } from "../../deploy/foundation";
 import { deployPerps, marketConfig } from "../../deploy/perps";
 import { deployOptions, optionMarket } from "../../deploy/options";

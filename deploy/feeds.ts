@@ -1,13 +1,13 @@
-/** The markets the bench measures against: the same risk limits everywhere, Chainlink-type mock feeds. */
+/** Mock-fed markets for the in-process chain, the bench, the tests and the devnet: the same risk limits everywhere, three Chainlink-type mock feeds each. */
 import type { Signer } from "ethers";
-import { HOUR } from "../deploy/foundation";
-import { deployChainlinkAdapter, listOracleMarket } from "../deploy/oracle";
+import { HOUR } from "./foundation";
+import { deployChainlinkAdapter, listOracleMarket } from "./oracle";
 import { type MockV3Aggregator, MockV3Aggregator__factory, type PriceAggregator } from "../typechain-types";
 
 const WAD = 10n ** 18n;
 
-/** Band, quorum, deviation, jump and recovery of every bench market. */
-export const BENCH_LIMITS = {
+/** Band, quorum, deviation, jump and recovery of every mock-fed market. */
+export const DEV_LIMITS = {
   minPrice: 100n * WAD,
   maxPrice: 100_000n * WAD,
   minSources: 2n,
@@ -33,7 +33,7 @@ export async function listChainlinkMarket(
     feeds.push(feed);
     sources.push({ source: await (await deployChainlinkAdapter(deployer, feed)).getAddress(), maxStaleness: HOUR });
   }
-  await listOracleMarket(aggregator, { market, ...BENCH_LIMITS, sources });
+  await listOracleMarket(aggregator, { market, ...DEV_LIMITS, sources });
   return feeds;
 }
 

@@ -1,0 +1,117 @@
+/**
+ * Decoding what the chain refused (KPR-4): a revert's custom error, by name and arguments, from every Bulwark
+ * contract the keeper calls; and whether it is a benign race or wait (another keeper was first, the account is
+ * healthy again, the price is not fresh yet) or a real failure worth an alert.
+ */
+import { Interface, type ErrorDescription } from "ethers";
+import {
+  ERC1155__factory,
+  LiquidityPool__factory,
+  MarginAccounts__factory,
+  OptionsEngine__factory,
+  OutflowLimiter__factory,
+  PauseRegistry__factory,
+  PerpsEngine__factory,
+  PriceAggregator__factory,
+} from "../../typechain-types";
+
+const abis = [
+  PerpsEngine__factory.abi,
+  OptionsEngine__factory.abi,
+  PriceAggregator__factory.abi,
+  LiquidityPool__factory.abi,
+  MarginAccounts__factory.abi,
+  OutflowLimiter__factory.abi,
+  PauseRegistry__factory.abi,
+  ERC1155__factory.abi,
+];
+
+/** Every custom error of the contracts above, once each (by selector). */
+const errors = new Interface(
+  [
+    ...new Map(
+      abis.flatMap((abi) => abi.filter((f) => f.type === "error")).map((f) => [JSON.stringify(f), f]),
+    ).values(),
+  ].map((f) => f as never),
+);
+
+/** Another keeper or the account itself got there first: nothing to do. */
+const RACES = new Set([
+  "PerpsAccountHealthy",
+  "PerpsNoOrder",
+  "PerpsNoPosition",
+  "OptionsAlreadySettled",
+  "OptionsNotSettled",
+]);
+
+/** The action may succeed later: try again on a later tick. */
+const WAITS = new Set([
+  "PerpsOrderNotReady",
+  "PerpsOrderNotExpired",
+  "PerpsPriceOlderThanOrder",
+  "PerpsLiquidationStepUsed",
+  "PerpsLiquidationGrace",
+  "PerpsPaused",
+  "PriceAggregatorUntrusted",
+  "OptionsNotExpired",
+]);
+
+export type Verdict = "race" | "wait" | "failure";
+
+export interface DecodedRevert {
+  /** The custom error's name, `Error(string)`'s message, or `unknown`. */
+  name: string;
+  args: readonly unknown[];
+  verdict: Verdict;
+}
+
+/** Decodes revert data (`0x…`) into a named error and its verdict. */
+export function decodeRevert(data: string | undefined | null): DecodedRevert {
+  if (!data || data === "0x") return { name: "unknown", args: [], verdict: "failure" };
+  let parsed: ErrorDescription | null = null;
+  try {
+    parsed = errors.parseError(data);
+  } catch {
+    parsed = null;
+  }
+  if (parsed === null) {
+    try {
+      parsed = new Interface(["error Error(string)", "error Panic(uint256)"]).parseError(data);
+    } catch {
+      parsed = null;
+    }
+  }
+  if (parsed === null) return { name: `unknown(${data.slice(0, 10)})`, args: [], verdict: "failure" };
+  const name = parsed.name;
+  const verdict: Verdict = RACES.has(name) ? "race" : WAITS.has(name) ? "wait" : "failure";
+  return { name, args: [...parsed.args], verdict };
+}
+
+/** The revert data inside an ethers error, however deep the provider put it. */
+export function revertData(error: unknown): string | undefined {
+  const seen = new Set<unknown>();
+  const walk = (e: unknown): string | undefined => {
+    if (e === null || typeof e !== "object" || seen.has(e)) return undefined;
+    seen.add(e);
+    const o = e as Record<string, unknown>;
+    if (typeof o.data === "string" && o.data.startsWith("0x") && o.data.length >= 10) return o.data;
+    for (const k of ["error", "info", "cause", "data"]) {
+      const found = walk(o[k]);
+      if (found) return found;
+    }
+    return undefined;
+  };
+  return walk(error);
+}
+
+/** Whether an error came from the transport (endpoint down, timeout) rather than from the chain's verdict. */
+export function isTransportError(error: unknown): boolean {
+  const o = error as { code?: string; message?: string } | null;
+  if (o === null || typeof o !== "object") return false;
+  if (o.code === "CALL_EXCEPTION" || revertData(error) !== undefined) return false;
+  if (
+    ["NETWORK_ERROR", "SERVER_ERROR", "TIMEOUT", "ECONNREFUSED", "ECONNRESET", "UND_ERR_SOCKET"].includes(o.code ?? "")
+  )
+    return true;
+  return /ECONNREFUSED|ECONNRESET|socket hang up|fetch failed|timeout|network/i.test(o.message ?? "");
+}
