@@ -31,7 +31,7 @@ interface IOptionsEngine {
     /// - Limits: locked collateral at most `maxUtilisationBps` of the pool's cash; trading stops `tradingCutoff`
     ///   seconds before expiry.
     /// - Settlement: the price of an expiry is the first trusted read within `settlementWindow` after it (see
-    ///   `settle`).
+    ///   `settle`); each expiry keeps the window in force when its first series was listed.
     /// - Listing: strikes within `[minStrikeBps, maxStrikeBps]` of the spot, expiries within
     ///   `[minTimeToExpiry, maxTimeToExpiry]` of the listing.
     /// @dev One slot, so a trade reads it once: durations bounded by 30 days fit 24 bits.
@@ -64,10 +64,12 @@ interface IOptionsEngine {
     }
 
     /// @notice The settlement price of every series of one market and expiry, recorded once (0 until then);
-    /// `byFallback` when governance set it.
+    /// `byFallback` when governance set it. `window` is the settlement window, fixed when the expiry's first series
+    /// was listed (0: no series was ever listed at this expiry).
     struct ExpiryPrice {
         uint128 price;
         bool byFallback;
+        uint24 window;
     }
 
     /// @notice A quote for `amount` options of a series, in collateral units: `spot` is the oracle's median,
@@ -121,6 +123,8 @@ interface IOptionsEngine {
     error OptionsSettlementWindowClosed(uint256 id, uint256 closedAt);
     /// @notice The fallback may set the price of `market` at `expiry` only after the window closes at `closesAt`.
     error OptionsSettlementWindowOpen(bytes32 market, uint256 expiry, uint256 closesAt);
+    /// @notice No series of `market` was ever listed at `expiry`.
+    error OptionsNoSeriesAtExpiry(bytes32 market, uint256 expiry);
     /// @notice A fallback settlement price of zero.
     error OptionsInvalidPrice();
     /// @notice The price of `market` at `expiry` is recorded already (`price`).

@@ -145,7 +145,7 @@ interface IPriceAggregator {
 
     /// @notice The first trusted price read at or after `from` (on the hourly checkpoint grid), if it was read no later
     /// than `to`; (0, 0) otherwise. Later reads cannot change it: the first trusted read of every hour is kept.
-    /// @dev Scans one slot per hour from `from` until a checkpoint: about 2,100 gas an hour searched.
+    /// @dev Scans one slot per hour from `from` until a checkpoint: about 2,500 gas an hour searched.
     function firstTrustedPrice(
         bytes32 market,
         uint256 from,

@@ -152,6 +152,10 @@ contract OptionsEngine is ERC1155, BoundedParameters, ReentrancyGuardTransient, 
         });
         _live.push(id);
         _liveIndex[id] = _live.length;
+        // The expiry's settlement window is fixed by its first listing: a later change of the parameter cannot erase
+        // a trusted read made within it, nor reopen it.
+        ExpiryPrice storage e = _expiryPrices[market][expiry];
+        if (e.window == 0) e.window = _global.settlementWindow;
         emit SeriesListed(id, market, strike, expiry, isCall, maxPayoff);
     }
 
@@ -207,7 +211,7 @@ contract OptionsEngine is ERC1155, BoundedParameters, ReentrancyGuardTransient, 
         ExpiryPrice storage recorded = _expiryPrices[market][expiry];
         ExpiryPrice memory e = recorded;
         if (e.price == 0) {
-            uint256 closesAt = expiry + _global.settlementWindow;
+            uint256 closesAt = expiry + e.window;
             (uint256 price, ) = aggregator.firstTrustedPrice(market, expiry, Math.min(block.timestamp, closesAt));
             if (price == 0) {
                 // No trusted read since expiry: this read, when trusted, is the first.
@@ -237,7 +241,8 @@ contract OptionsEngine is ERC1155, BoundedParameters, ReentrancyGuardTransient, 
         _market(market);
         ExpiryPrice storage recorded = _expiryPrices[market][expiry];
         if (recorded.price != 0) revert OptionsExpiryPriceRecorded(market, expiry, recorded.price);
-        uint256 closesAt = expiry + _global.settlementWindow;
+        if (recorded.window == 0) revert OptionsNoSeriesAtExpiry(market, expiry);
+        uint256 closesAt = expiry + recorded.window;
         if (block.timestamp <= closesAt) revert OptionsSettlementWindowOpen(market, expiry, closesAt);
         if (price == 0) revert OptionsInvalidPrice();
         // A trusted read within the window decides the price (anyone can `settle` with it): governance cannot override.
@@ -281,7 +286,9 @@ contract OptionsEngine is ERC1155, BoundedParameters, ReentrancyGuardTransient, 
         for (uint256 i; i < count; ++i) {
             Series memory s = _series[_live[i]];
             if (s.openInterest == 0) continue;
-            uint256 price = _cachedPrice(s.market, seen, prices);
+            // Once expired, a series is worth its payoff at the expiry's price as soon as that price is fixed.
+            uint256 price = s.expiry <= block.timestamp ? _fixedPrice(s) : 0;
+            if (price == 0) price = _cachedPrice(s.market, seen, prices);
             if (price == 0) {
                 trusted = false;
                 units += _lockFor(s.openInterest, s.maxPayoff);
@@ -545,6 +552,14 @@ contract OptionsEngine is ERC1155, BoundedParameters, ReentrancyGuardTransient, 
     }
 
     /// @dev The trusted median of `market` (0 when not trusted), read once per market per call.
+    /// @dev The settlement price of an expired series once it is fixed (recorded, or read by the aggregator since
+    /// expiry within the window), else 0.
+    function _fixedPrice(Series memory s) private view returns (uint256 price) {
+        ExpiryPrice memory e = _expiryPrices[s.market][s.expiry];
+        if (e.price != 0) return e.price;
+        (price, ) = aggregator.firstTrustedPrice(s.market, s.expiry, Math.min(block.timestamp, s.expiry + e.window));
+    }
+
     function _cachedPrice(
         bytes32 market,
         bytes32[] memory seen,

@@ -459,7 +459,7 @@ describe("OptionsEngine", () => {
       await expect(f.options.settle(f.put))
         .to.emit(f.options, "SettlementDeferred")
         .withArgs(f.put, false, Reason.Divergence);
-      expect(await f.options.expiryPrice(ETH, f.expiry)).to.deep.equal([0n, false]);
+      expect(await f.options.expiryPrice(ETH, f.expiry)).to.deep.equal([0n, false, 4n * DAY]);
       expect((await f.options.seriesOf(f.put)).settled).to.equal(false);
       // The first trusted read, hours later, stands in for the price at expiry; a read after it changes nothing.
       await time.increase(2n * HOUR);
@@ -597,6 +597,48 @@ describe("OptionsEngine", () => {
         .withArgs(ETH, f.expiry, usd(2_950), false)
         .and.to.emit(f.options, "SeriesSettled")
         .withArgs(f.put, usd(2_950), usd(50), anyValue, false);
+    });
+
+    it("OPT-6, POOL-2: once the expiry's price is fixed, the pool values the expired series at it, not at the live price, before and during a settle pause", async () => {
+      const f = await loadFixture(optionsFixture);
+      await f.options.connect(f.alice).buy(f.call, units(100), usdc(1_000_000));
+      await time.increaseTo(f.expiry);
+      await f.setPrices(3_290n);
+      await f.aggregator.poke(ETH); // the expiry's price is fixed: $3,290, owing $290 a unit
+      await f.setPrices(3_150n);
+      await f.aggregator.poke(ETH);
+      expect(await f.options.poolExposure()).to.deep.equal([lockFor(units(100), usd(290)), true]);
+      // A settle pause records the price and leaves the series live; the valuation holds still.
+      await f.pauseRegistry.connect(f.guardian).pause(ETH, 1n << BigInt(Action.Settle), "incident");
+      await f.options.settle(f.call);
+      await f.setPrices(3_000n);
+      await f.aggregator.poke(ETH);
+      expect((await f.options.seriesOf(f.call)).settled).to.equal(false);
+      expect(await f.options.poolExposure()).to.deep.equal([lockFor(units(100), usd(290)), true]);
+    });
+
+    it("OPT-6: each expiry keeps the settlement window of its first listing; a later change neither erases a read within it nor reopens it", async () => {
+      const f = await loadFixture(optionsFixture);
+      await f.options.connect(f.alice).buy(f.put, units(1), usdc(1_000_000));
+      const tl = await timelockSigner(f.timelock);
+      const window = ethers.encodeBytes32String("settlementWindow");
+      expect((await f.options.expiryPrice(ETH, f.expiry)).window).to.equal(4n * DAY);
+      await f.options.connect(tl).setParameter(GLOBAL, window, DAY);
+      // A trusted read two days after expiry: outside the new window, inside the expiry's own.
+      await time.increaseTo(f.expiry + 2n * DAY);
+      await f.setPrices(2_800n);
+      await f.aggregator.poke(ETH);
+      await time.increaseTo(f.expiry + 4n * DAY + 1n);
+      await expect(f.options.connect(tl).settleFallback(ETH, f.expiry, usd(3_000)))
+        .to.be.revertedWithCustomError(f.options, "OptionsExpiryPriceAvailable")
+        .withArgs(ETH, f.expiry, usd(2_800));
+      await expect(f.options.settle(f.put))
+        .to.emit(f.options, "SeriesSettled")
+        .withArgs(f.put, usd(2_800), usd(200), anyValue, false);
+      // A fallback for an expiry with no series listed is refused.
+      await expect(f.options.connect(tl).settleFallback(ETH, f.expiry + HOUR, usd(3_000)))
+        .to.be.revertedWithCustomError(f.options, "OptionsNoSeriesAtExpiry")
+        .withArgs(ETH, f.expiry + HOUR);
     });
 
     it("OPT-6: redeem works with everything else paused, forever, and the keeper redeems for holders in batches", async () => {
