@@ -6,7 +6,7 @@
  * periodic full resync reads the engine's account list and the live series through the lens, so nothing the
  * events missed stays missed.
  */
-import { type Log, type JsonRpcProvider } from "ethers";
+import { type Log, type JsonRpcProvider, toQuantity } from "ethers";
 import { OptionsEngine__factory, PerpsEngine__factory, PerpsLens__factory } from "../../typechain-types";
 import type { RpcPool } from "./rpc";
 import type { IndexBatch, IndexStore } from "./store";
@@ -98,7 +98,7 @@ export class Indexer {
   private async findReorg(): Promise<number | undefined> {
     const stored = this.store.blockHashes(this.cursor(), KEEP_HASHES);
     if (stored.length === 0) return undefined;
-    const hashOf = (n: number) => this.rpc.run((p) => blockHash(p, n));
+    const hashOf = (n: number) => this.rpc.run((p) => blockHashOrNone(p, n));
     if ((await hashOf(stored[0].number)) === stored[0].hash) return undefined;
     for (const b of stored.slice(1)) {
       if ((await hashOf(b.number)) === b.hash) return b.number;
@@ -172,10 +172,19 @@ export class Indexer {
   }
 }
 
+/**
+ * The hash of block `n`, asked of the node itself (ethers' short-lived cache of identical reads would hide a reorg);
+ * undefined when the node has no such block (a reorg to a shorter chain).
+ */
+async function blockHashOrNone(p: JsonRpcProvider, n: number): Promise<string | undefined> {
+  const block = (await p.send("eth_getBlockByNumber", [toQuantity(n), false])) as { hash?: string } | null;
+  return block?.hash ?? undefined;
+}
+
 async function blockHash(p: JsonRpcProvider, n: number): Promise<string> {
-  const block = await p.getBlock(n);
-  if (!block?.hash) throw Object.assign(new Error(`block ${n} not available`), { code: "SERVER_ERROR" });
-  return block.hash;
+  const hash = await blockHashOrNone(p, n);
+  if (!hash) throw Object.assign(new Error(`block ${n} not available`), { code: "SERVER_ERROR" });
+  return hash;
 }
 
 function emptyBatch(): IndexBatch {

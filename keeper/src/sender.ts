@@ -122,7 +122,10 @@ export class Sender {
 
   /** The next nonce this signer will use (for tests and metrics). */
   async pendingNonce(): Promise<number> {
-    return this.nextNonce ?? this.rpc.run((p) => p.getTransactionCount(this.wallet.address, "pending"));
+    if (this.nextNonce !== undefined) return this.nextNonce;
+    // Asked of the node itself: ethers' short-lived cache of identical reads could return a used nonce.
+    const count = await this.rpc.run((p) => p.send("eth_getTransactionCount", [this.wallet.address, "pending"]));
+    return Number(count);
   }
 
   private async broadcast(
