@@ -19,6 +19,7 @@ import {
   type Harness,
   makeKeeper,
   metricValue,
+  rawConfig,
   tickUntil,
   units,
   usdc,
@@ -256,7 +257,12 @@ describe("keeper against a hardhat node (KPR-1 … KPR-7)", function () {
       await node.rpc("evm_setAutomine", [false]);
       const nonce = await node.provider.getTransactionCount(k.wallet.address);
       await k.keeper.tick();
-      await new Promise((r) => setTimeout(r, 1_500));
+      // Nothing is mined; after 400 ms the keeper sends the replacement (waiting for it rather than for a set time,
+      // so a slow machine cannot fail the test).
+      const until = Date.now() + 30_000;
+      while ((await metricValue(k.metrics, "keeper_tx_replacements_total")) === 0 && Date.now() < until) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
       expect(await metricValue(k.metrics, "keeper_tx_replacements_total")).to.be.greaterThan(0);
       await node.rpc("evm_mine", []);
       await k.keeper.drain();
@@ -305,18 +311,8 @@ describe("keeper against a hardhat node (KPR-1 … KPR-7)", function () {
     const wallet = await fundedWallet(node);
     const dbPath = path.join(dir, "index.sqlite");
     const config = {
-      chainId: 31337,
-      rpcUrls: [node.url],
-      contracts: {
-        engine: await h.stack.engine.getAddress(),
-        lens: await h.stack.lens.getAddress(),
-        markets: await h.stack.markets.getAddress(),
-        options: await h.stack.options.getAddress(),
-      },
-      startBlock: h.stack.startBlock,
-      expectedSigner: wallet.address,
+      ...(await rawConfig(h, wallet.address)),
       dbPath,
-      confirmations: 0,
       pollIntervalMs: 200,
       logLevel: "warn",
     };

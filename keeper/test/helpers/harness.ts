@@ -86,6 +86,23 @@ export interface KeeperUnderTest {
   close(): void;
 }
 
+/** The configuration file of a keeper for `h`'s deployment, signing as `signer`, before defaults. */
+export async function rawConfig(h: Harness, signer: string) {
+  return {
+    chainId: 31337,
+    rpcUrls: [h.node.url],
+    contracts: {
+      engine: await h.stack.engine.getAddress(),
+      lens: await h.stack.lens.getAddress(),
+      markets: await h.stack.markets.getAddress(),
+      options: await h.stack.options.getAddress(),
+    },
+    startBlock: h.stack.startBlock,
+    expectedSigner: signer,
+    confirmations: 0,
+  };
+}
+
 /** A keeper in this process against `urls`, with its own funded key and an in-memory (or `dbPath`) index. */
 export async function makeKeeper(
   h: Harness,
@@ -94,18 +111,9 @@ export async function makeKeeper(
   const { urls, wallet: given, ...rest } = overrides;
   const wallet = given ?? (await fundedWallet(h.node));
   const config = parseConfig({
-    chainId: 31337,
+    ...(await rawConfig(h, wallet.address)),
     rpcUrls: urls ?? [h.node.url],
-    contracts: {
-      engine: await h.stack.engine.getAddress(),
-      lens: await h.stack.lens.getAddress(),
-      markets: await h.stack.markets.getAddress(),
-      options: await h.stack.options.getAddress(),
-    },
-    startBlock: h.stack.startBlock,
-    expectedSigner: wallet.address,
     dbPath: ":memory:",
-    confirmations: 0,
     pollIntervalMs: 100,
     logLevel: "silent",
     fees: { replaceAfterMs: 2_000 },
