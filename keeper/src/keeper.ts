@@ -272,6 +272,8 @@ export class Keeper {
         kind: "poke",
         to: this.aggregator,
         data: aggregatorInterface.encodeFunctionData("poke", [market]),
+        // Only a trusted read fixes the expiry's price; a frozen one would spend gas every tick for nothing.
+        wouldAct: (ret) => Number(aggregatorInterface.decodeFunctionResult("poke", ret)[0].state) === 0,
       });
     }
     for (const s of planSettlements(series, chainTime, inFlight)) {

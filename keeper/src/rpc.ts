@@ -62,8 +62,10 @@ export class RpcPool {
    */
   async refresh(): Promise<number> {
     const answered: Endpoint[] = [];
+    // Endpoints in their cooldown are not asked: a hung one would make every tick wait out its timeout.
+    const due = this.endpoints.filter((e) => e.downUntil <= this.now());
     await Promise.all(
-      this.endpoints.map(async (e) => {
+      (due.length > 0 ? due : this.endpoints).map(async (e) => {
         try {
           this.events.onRequest?.(e.url);
           e.head = await e.provider.getBlockNumber();

@@ -96,6 +96,7 @@ export class Sender {
     if (typeof first === "string") return { status: "failed", reason: first };
     const { nonce } = first;
     const hashes = [first.hash];
+    let signed = first.signed;
     for (let period = 0; period < GIVE_UP_PERIODS; period++) {
       const receipt = await this.waitAny(hashes, this.fees.replaceAfterMs);
       if (receipt) {
@@ -104,19 +105,27 @@ export class Sender {
         return { status: "reverted", hash: receipt.hash, receipt };
       }
       const bumped = this.bump(fees);
-      if (bumped.maxFeePerGas === fees.maxFeePerGas && bumped.maxPriorityFeePerGas === fees.maxPriorityFeePerGas) {
-        continue; // at the cap: keep waiting
+      const atCap =
+        bumped.maxFeePerGas === fees.maxFeePerGas && bumped.maxPriorityFeePerGas === fees.maxPriorityFeePerGas;
+      if (!atCap) {
+        fees = bumped;
+        signed = await this.sign(action, nonce, gasLimit, fees);
       }
-      fees = bumped;
-      const signed = await this.sign(action, nonce, gasLimit, fees);
       try {
+        // At the cap the same transaction is sent again, in case a node dropped it from its pool.
         const hash = await this.rpc.run((p) => p.send("eth_sendRawTransaction", [signed]));
-        hashes.push(hash);
-        this.hooks.onReplaced?.(action, hash, nonce, fees.maxFeePerGas);
+        if (!hashes.includes(hash)) {
+          hashes.push(hash);
+          this.hooks.onReplaced?.(action, hash, nonce, fees.maxFeePerGas);
+        }
       } catch {
-        // Mined meanwhile (nonce too low) or the node kept the earlier one: the wait below finds out.
+        // Mined meanwhile (nonce too low), or already known: the wait finds out.
       }
     }
+    // Given up: the nonce may be free again (the transaction dropped); the node's count decides the next one.
+    await this.serial(async () => {
+      this.nextNonce = undefined;
+    });
     return { status: "failed", reason: "not mined" };
   }
 
@@ -132,14 +141,14 @@ export class Sender {
     action: Action,
     gasLimit: bigint,
     fees: Fees,
-  ): Promise<{ nonce: number; hash: string } | string> {
+  ): Promise<{ nonce: number; hash: string; signed: string } | string> {
     const nonce = await this.pendingNonce();
     const signed = await this.sign(action, nonce, gasLimit, fees);
     try {
       const hash = await this.rpc.run((p) => p.send("eth_sendRawTransaction", [signed]));
       this.nextNonce = nonce + 1;
       this.hooks.onBroadcast?.(action, hash, nonce, fees.maxFeePerGas);
-      return { nonce, hash };
+      return { nonce, hash, signed };
     } catch (error) {
       // The node's view of our nonce differs (another process used this key, or a restart): read it again.
       this.nextNonce = undefined;
