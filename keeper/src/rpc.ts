@@ -68,7 +68,8 @@ export class RpcPool {
       (due.length > 0 ? due : this.endpoints).map(async (e) => {
         try {
           this.events.onRequest?.(e.url);
-          e.head = await e.provider.getBlockNumber();
+          // Asked of the node itself: ethers keeps the block number for a moment, and a stale head hides a reorg.
+          e.head = Number(await e.provider.send("eth_blockNumber", []));
           answered.push(e);
         } catch (error) {
           this.drop(e, `error: ${(error as Error).message?.slice(0, 80)}`);
