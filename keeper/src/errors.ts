@@ -35,6 +35,8 @@ const errors = new Interface(
   ].map((f) => f as never),
 );
 
+const builtins = new Interface(["error Error(string)", "error Panic(uint256)"]);
+
 /** Another keeper or the account itself got there first: nothing to do. */
 const RACES = new Set([
   "PerpsAccountHealthy",
@@ -76,7 +78,7 @@ export function decodeRevert(data: string | undefined | null): DecodedRevert {
   }
   if (parsed === null) {
     try {
-      parsed = new Interface(["error Error(string)", "error Panic(uint256)"]).parseError(data);
+      parsed = builtins.parseError(data);
     } catch {
       parsed = null;
     }

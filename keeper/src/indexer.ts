@@ -6,7 +6,7 @@
  * periodic full resync reads the engine's account list and the live series through the lens, so nothing the
  * events missed stays missed.
  */
-import { type JsonRpcProvider, toQuantity } from "ethers";
+import { type JsonRpcProvider, type Log } from "ethers";
 import { OptionsEngine__factory, PerpsEngine__factory, PerpsLens__factory } from "../../typechain-types";
 import type { RpcPool } from "./rpc";
 import type { IndexBatch, IndexStore } from "./store";
@@ -116,7 +116,7 @@ export class Indexer {
     for (;;) {
       const { logs, hash, again } = await this.rpc.run(async (p) => {
         const before = await blockHash(p, to);
-        const found = await getLogs(p, addresses, topics, from, to);
+        const found = await p.getLogs({ address: addresses, fromBlock: from, toBlock: to, topics: [topics] });
         const after = await blockHash(p, to);
         return { logs: found, hash: after, again: before !== after };
       });
@@ -128,7 +128,7 @@ export class Indexer {
     }
   }
 
-  private parse(logs: readonly RawLog[]): IndexBatch {
+  private parse(logs: readonly Log[]): IndexBatch {
     const batch = emptyBatch();
     const engine = this.opts.engine.toLowerCase();
     for (const log of logs) {
@@ -172,45 +172,9 @@ export class Indexer {
   }
 }
 
-/** A log as the index reads it. */
-interface RawLog {
-  address: string;
-  topics: string[];
-  data: string;
-  blockNumber: number;
-  blockHash: string;
-  index: number;
-}
-
-/**
- * The logs of `addresses` with one of `topics` in blocks `from`…`to`, asked of the node itself: ethers keeps
- * identical reads for a moment, and a cached answer from before a reorg would put the undone events back.
- */
-async function getLogs(
-  p: JsonRpcProvider,
-  addresses: string[],
-  topics: string[],
-  from: number,
-  to: number,
-): Promise<RawLog[]> {
-  const filter = { address: addresses, fromBlock: toQuantity(from), toBlock: toQuantity(to), topics: [topics] };
-  const raw = (await p.send("eth_getLogs", [filter])) as (Omit<RawLog, "blockNumber" | "index"> & {
-    blockNumber: string;
-    logIndex: string;
-    removed?: boolean;
-  })[];
-  return raw
-    .filter((l) => !l.removed)
-    .map((l) => ({ ...l, blockNumber: Number(l.blockNumber), index: Number(l.logIndex) }));
-}
-
-/**
- * The hash of block `n`, asked of the node itself (ethers' short-lived cache of identical reads would hide a reorg);
- * undefined when the node has no such block (a reorg to a shorter chain).
- */
+/** The hash of block `n`; undefined when the node has no such block (a reorg to a shorter chain). */
 async function blockHashOrNone(p: JsonRpcProvider, n: number): Promise<string | undefined> {
-  const block = (await p.send("eth_getBlockByNumber", [toQuantity(n), false])) as { hash?: string } | null;
-  return block?.hash ?? undefined;
+  return (await p.getBlock(n))?.hash ?? undefined;
 }
 
 async function blockHash(p: JsonRpcProvider, n: number): Promise<string> {

@@ -240,7 +240,6 @@ export class Keeper {
         chunk(accounts, this.config.healthBatchSize).map((page) => PerpsLens__factory.connect(lens, p).healthOf(page)),
       ),
     );
-    this.metrics.rpcRequests.inc({ endpoint: "lens.healthOf" }, pages.length);
     return pages.flat().map((r) => ({
       account: r.account.toLowerCase(),
       equity: r.health.equity,

@@ -40,20 +40,16 @@ export class RpcPool {
     this.endpoints = urls.map((url) => {
       const request = new FetchRequest(url);
       request.timeout = opts.timeoutMs;
-      // A static network: a dead endpoint must not make the provider retry network detection forever.
-      const provider = new JsonRpcProvider(request, network, { staticNetwork: network, batchMaxCount: 100 });
+      // A static network: a dead endpoint must not make the provider retry network detection forever. No read cache:
+      // ethers shares identical reads for 250 ms by default, and a head, a log range or a block hash from before a
+      // reorg would hide it; a nonce from before a send would repeat it.
+      const provider = new JsonRpcProvider(request, network, {
+        staticNetwork: network,
+        batchMaxCount: 100,
+        cacheTimeout: -1,
+      });
       return { url, provider, downUntil: 0, head: 0 };
     });
-  }
-
-  /** The endpoints in service, best (highest head, then configured order) first. */
-  inService(): string[] {
-    return this.available().map((e) => e.url);
-  }
-
-  /** The best head seen at the last `refresh`. */
-  get head(): number {
-    return Math.max(0, ...this.endpoints.map((e) => e.head));
   }
 
   /**
@@ -68,8 +64,7 @@ export class RpcPool {
       (due.length > 0 ? due : this.endpoints).map(async (e) => {
         try {
           this.events.onRequest?.(e.url);
-          // Asked of the node itself: ethers keeps the block number for a moment, and a stale head hides a reorg.
-          e.head = Number(await e.provider.send("eth_blockNumber", []));
+          e.head = await e.provider.getBlockNumber();
           answered.push(e);
         } catch (error) {
           this.drop(e, `error: ${(error as Error).message?.slice(0, 80)}`);

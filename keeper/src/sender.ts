@@ -129,12 +129,9 @@ export class Sender {
     return { status: "failed", reason: "not mined" };
   }
 
-  /** The next nonce this signer will use (for tests and metrics). */
-  async pendingNonce(): Promise<number> {
-    if (this.nextNonce !== undefined) return this.nextNonce;
-    // Asked of the node itself: ethers' short-lived cache of identical reads could return a used nonce.
-    const count = await this.rpc.run((p) => p.send("eth_getTransactionCount", [this.wallet.address, "pending"]));
-    return Number(count);
+  /** The next nonce this signer will use. */
+  private async pendingNonce(): Promise<number> {
+    return this.nextNonce ?? this.rpc.run((p) => p.getTransactionCount(this.wallet.address, "pending"));
   }
 
   private async broadcast(
@@ -170,7 +167,7 @@ export class Sender {
   }
 
   /** Twice the latest base fee plus the tip, under the cap. */
-  async currentFees(): Promise<Fees> {
+  private async currentFees(): Promise<Fees> {
     const block = await this.rpc.run((p) => p.getBlock("latest"));
     const base = block?.baseFeePerGas ?? 0n;
     const cap = this.fees.maxFeePerGas;

@@ -1,5 +1,5 @@
 /** The protocol on a real hardhat node, traders, and keepers built in-process for the integration tests. */
-import { NonceManager, Wallet, type JsonRpcProvider, type Signer, ethers } from "ethers";
+import { NonceManager, Wallet, type Signer, ethers } from "ethers";
 import pino from "pino";
 import { deployDevStack, type DevStack } from "../../../deploy/devstack";
 import { parseConfig, type KeeperConfig } from "../../src/config";
@@ -163,5 +163,3 @@ export async function metricValue(metrics: KeeperMetrics, name: string, labels: 
     .filter((v) => Object.entries(labels).every(([k, val]) => String(v.labels[k]) === val))
     .reduce((sum, v) => sum + v.value, 0);
 }
-
-export type { JsonRpcProvider };
