@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: deploys on the in-process Hardhat network, performs each measured operation, prints a
- * table and writes bench/results.json as {"gas": {"<operation>": gasUsed}, ...} (SPEC §13). It reports; it
- * never fails on a number.
+ * table, then runs the keeper's measurements on their own `hardhat node` processes (`keeper.ts`), and writes
+ * bench/results.json as {"gas": {"<operation>": gasUsed}, "keeper": {...}, ...} (SPEC §13). It reports; it never
+ * fails on a number.
  */
 import { writeFileSync } from "node:fs";
 import path from "node:path";
@@ -10,6 +11,7 @@ import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { HOUR } from "../deploy/foundation";
 import { formatTable, measure, type GasResult } from "./harness";
 import { governanceMeasurements } from "./governance";
+import { keeperMeasurements } from "./keeper";
 import { optionsMeasurements } from "./options";
 import { oracleMeasurements } from "./oracle";
 import { perpsMeasurements } from "./perps";
@@ -27,10 +29,20 @@ async function main(): Promise<void> {
   }
 
   console.log(formatTable(results));
+  console.log("\nkeeper (a hardhat node with 1-second blocks and a 30 M block gas limit):");
+  const keeper = await keeperMeasurements();
+  for (const [name, value] of Object.entries(keeper)) console.log(`  keeper.${name}: ${value}`);
   const solidity = hre.config.solidity.compilers[0];
   const out = {
     gas: Object.fromEntries(results.map((r) => [r.name, Number(r.gasUsed)])),
     budgets: Object.fromEntries(results.filter((r) => r.budget !== undefined).map((r) => [r.name, Number(r.budget)])),
+    keeper,
+    keeperTargets: {
+      health_10k_ms: 2_000,
+      health_10k_rpc_calls: 20,
+      liquidate_1000_blocks: 10,
+      missed_after_restart: 0,
+    },
     meta: {
       network: hre.network.name,
       solc: solidity.version,

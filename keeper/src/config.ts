@@ -43,9 +43,9 @@ export const ConfigSchema = z
     pollIntervalMs: z.number().int().positive().default(1_000),
     /** How often the account list is read afresh from the engine (a full resync). */
     resyncIntervalMs: z.number().int().positive().default(300_000),
-    /** Accounts per lens `healthOf` call. */
+    /** Accounts per lens `liquidatableAmong` call (a page over the node's per-call gas cap is halved). */
     healthBatchSize: z.number().int().positive().max(5_000).default(500),
-    /** Accounts per `liquidateMany` transaction. */
+    /** Accounts per `liquidateMany` transaction at most (a batch too large to estimate is split in two). */
     liquidationBatchSize: z.number().int().positive().max(500).default(100),
     /** Holders per `redeemFor` transaction. */
     redeemBatchSize: z.number().int().positive().max(500).default(100),

@@ -115,5 +115,20 @@ export function isTransportError(error: unknown): boolean {
     ["NETWORK_ERROR", "SERVER_ERROR", "TIMEOUT", "ECONNREFUSED", "ECONNRESET", "UND_ERR_SOCKET"].includes(o.code ?? "")
   )
     return true;
-  return /ECONNREFUSED|ECONNRESET|socket hang up|fetch failed|timeout|network/i.test(o.message ?? "");
+  // An endpoint that rate-limits the keeper answers with an error, not a verdict of the chain: try another one.
+  const reply = (error as { info?: { error?: { message?: string } } }).info?.error?.message ?? "";
+  return /ECONNREFUSED|ECONNRESET|socket hang up|fetch failed|timeout|network|rate.?limit|too many requests|\b429\b|request count exceeded/i.test(
+    `${o.message ?? ""} ${reply}`,
+  );
+}
+
+/**
+ * Whether a call failed for its size rather than the chain's verdict: out of gas, or over a node's per-call gas
+ * cap (no revert data, a message about gas). The caller splits the batch and tries the halves.
+ */
+export function isGasLimitError(error: unknown): boolean {
+  if (revertData(error) !== undefined) return false;
+  const o = error as { message?: string; info?: { error?: { message?: string } } } | null;
+  const text = `${o?.message ?? ""} ${o?.info?.error?.message ?? ""}`;
+  return /out of gas|gas limit|gas cap|exceeds allowance|intrinsic gas/i.test(text);
 }

@@ -52,9 +52,22 @@ export class Indexer {
       result.rolledBackTo = ancestor;
     }
     const target = head - this.opts.confirmations;
+    let range = this.opts.logRange;
     for (let from = this.cursor() + 1; from <= target; from = this.cursor() + 1) {
-      const to = Math.min(target, from + this.opts.logRange - 1);
-      result.logs += await this.indexRange(from, to);
+      const read = await this.indexRange(from, Math.min(target, from + range - 1));
+      if (read === "reorg") {
+        // The chain changed under the index after the check above: roll back again before reading on.
+        const again = await this.findReorg();
+        if (again !== undefined) {
+          this.store.rollback(again);
+          result.rolledBackTo = Math.min(result.rolledBackTo ?? again, again);
+        }
+      } else if (read === "too-many") {
+        if (range === 1) throw new Error(`the node refuses the logs of block ${from} as too many`);
+        range = Math.ceil(range / 2);
+      } else {
+        result.logs += read;
+      }
     }
     this.store.pruneBlocks(KEEP_HASHES);
     result.cursor = this.cursor();
@@ -107,19 +120,38 @@ export class Indexer {
     return this.opts.startBlock - 1;
   }
 
-  private async indexRange(from: number, to: number): Promise<number> {
+  /**
+   * Indexes the logs of blocks `from` … `to`: their count; "reorg" when block `from` no longer follows the last
+   * indexed block; "too-many" when the node refuses the range for its size (the caller halves it).
+   */
+  private async indexRange(from: number, to: number): Promise<number | "reorg" | "too-many"> {
+    const parent = this.store.blockHashes(from - 1, 1).find((b) => b.number === from - 1);
     const addresses = [this.opts.engine, ...(this.opts.options ? [this.opts.options] : [])];
     const topics = [
       ...ENGINE_EVENTS.map((e) => engineInterface.getEvent(e)!.topicHash),
       ...OPTIONS_EVENTS.map((e) => optionsInterface.getEvent(e)!.topicHash),
     ];
     for (;;) {
-      const { logs, hash, again } = await this.rpc.run(async (p) => {
-        const before = await blockHash(p, to);
-        const found = await p.getLogs({ address: addresses, fromBlock: from, toBlock: to, topics: [topics] });
-        const after = await blockHash(p, to);
-        return { logs: found, hash: after, again: before !== after };
-      });
+      let read;
+      try {
+        read = await this.rpc.run(async (p) => {
+          const before = await blockHash(p, to);
+          const first = parent ? await p.getBlock(from) : null;
+          const found = await p.getLogs({ address: addresses, fromBlock: from, toBlock: to, topics: [topics] });
+          const after = await blockHash(p, to);
+          return {
+            logs: found,
+            hash: after,
+            again: before !== after,
+            forked: !!parent && first?.parentHash !== parent.hash,
+          };
+        });
+      } catch (error) {
+        if (isTooManyLogs(error)) return "too-many";
+        throw error;
+      }
+      const { logs, hash, again, forked } = read;
+      if (forked) return "reorg";
       if (again) continue; // the range changed under the read: read it again
       const batch = this.parse(logs);
       batch.blocks.push({ number: to, hash });
@@ -181,6 +213,15 @@ async function blockHash(p: JsonRpcProvider, n: number): Promise<string> {
   const hash = await blockHashOrNone(p, n);
   if (!hash) throw Object.assign(new Error(`block ${n} not available`), { code: "SERVER_ERROR" });
   return hash;
+}
+
+/** Whether a node refused an `eth_getLogs` for the size of its answer or range (a smaller range will do). */
+export function isTooManyLogs(error: unknown): boolean {
+  const o = error as { message?: string; info?: { error?: { message?: string; code?: number } } } | null;
+  const text = `${o?.message ?? ""} ${o?.info?.error?.message ?? ""}`;
+  return /more than \d+ results|too many (results|logs)|response size|range (is )?too (large|wide)|block range/i.test(
+    text,
+  );
 }
 
 function emptyBatch(): IndexBatch {

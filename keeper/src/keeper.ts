@@ -26,10 +26,11 @@ import {
   planRedemptions,
   planSettlements,
 } from "./decide";
+import { isGasLimitError } from "./errors";
 import { Indexer } from "./indexer";
 import type { KeeperMetrics } from "./metrics";
 import type { RpcPool } from "./rpc";
-import { type Action, type Outcome, Sender } from "./sender";
+import { type Action, type Outcome, Sender, TOO_LARGE } from "./sender";
 import type { IndexStore } from "./store";
 
 const engineInterface: Interface = PerpsEngine__factory.createInterface();
@@ -52,6 +53,8 @@ export class Keeper {
   /** When each account was first seen liquidatable in its current episode (ms). */
   private readonly eligibleSince = new Map<string, number>();
   private lastResync = Number.NEGATIVE_INFINITY;
+  /** `liquidationBatchSize`, halved each time a batch was too large for the node's gas cap. */
+  private liquidationBatchSize: number;
   private lastTickOk = 0;
   private aggregator = "";
   private stopping = false;
@@ -65,6 +68,7 @@ export class Keeper {
     private readonly log: Logger,
     private readonly now: () => number = Date.now,
   ) {
+    this.liquidationBatchSize = config.liquidationBatchSize;
     this.sender = new Sender(rpc, wallet, config.chainId, config.fees, config.dryRun, {
       onBroadcast: (a, hash, nonce) => {
         metrics.actionsSent.inc({ action: a.kind });
@@ -199,17 +203,16 @@ export class Keeper {
     this.metrics.accountsTracked.set(accounts.length);
 
     let sent = 0;
-    const healths = await this.health(accounts);
-    const liquidatable = healths.filter((h) => h.liquidatable);
+    const liquidatable = await this.health(accounts);
     this.trackEligibility(liquidatable);
     const inFlight = new Set(this.inFlight.keys());
-    for (const batch of planLiquidations(healths, {
-      batchSize: this.config.liquidationBatchSize,
+    for (const batch of planLiquidations(liquidatable, {
+      batchSize: this.liquidationBatchSize,
       minReward: this.config.minLiquidationReward,
       shard,
       inFlight,
     })) {
-      sent += this.dispatch(this.liquidation(batch), batch.map(actionKey.liquidate));
+      sent += this.liquidate(batch);
     }
 
     const timing = await this.rpc.run((p) =>
@@ -232,20 +235,27 @@ export class Keeper {
     };
   }
 
-  /** Health of `accounts` through the lens, `healthBatchSize` per call, the calls issued together. */
-  private async health(accounts: readonly string[]): Promise<AccountHealth[]> {
+  /**
+   * Health (KPR-3): the liquidatable accounts among `accounts`, as the lens values them (`liquidatableAmong`),
+   * `healthBatchSize` per call; a page over the node's per-call gas cap is halved. Pages go one after another: a
+   * node runs calls one at a time anyway, and sent together they would share one HTTP batch and its timeout.
+   */
+  async health(accounts: readonly string[]): Promise<AccountHealth[]> {
     const lens = this.config.contracts.lens;
-    const pages = await this.rpc.run((p) =>
-      Promise.all(
-        chunk(accounts, this.config.healthBatchSize).map((page) => PerpsLens__factory.connect(lens, p).healthOf(page)),
-      ),
-    );
-    return pages.flat().map((r) => ({
-      account: r.account.toLowerCase(),
-      equity: r.health.equity,
-      maintenanceMargin: r.health.maintenanceMargin,
-      liquidatable: r.health.liquidatable,
-      expectedReward: r.health.expectedReward,
+    const found = [];
+    for (const page of chunk(accounts, this.config.healthBatchSize)) {
+      found.push(
+        ...(await halving(page, (part) =>
+          this.rpc.run((p) => PerpsLens__factory.connect(lens, p).liquidatableAmong([...part])),
+        )),
+      );
+    }
+    return found.map((c) => ({
+      account: c.account.toLowerCase(),
+      equity: c.equity,
+      maintenanceMargin: c.maintenanceMargin,
+      liquidatable: true,
+      expectedReward: c.expectedReward,
     }));
   }
 
@@ -318,6 +328,21 @@ export class Keeper {
     return sent;
   }
 
+  /**
+   * Sends `batch` as one `liquidateMany`; a batch too large to estimate (the node's gas cap) is split in two and
+   * the halves sent, and later batches are kept to the half (KPR-4).
+   */
+  private liquidate(batch: readonly string[]): number {
+    return this.dispatch(this.liquidation(batch), batch.map(actionKey.liquidate), (outcome) => {
+      if (outcome.status !== "failed" || outcome.reason !== TOO_LARGE || batch.length < 2) return;
+      const half = Math.ceil(batch.length / 2);
+      this.liquidationBatchSize = Math.max(1, Math.min(this.liquidationBatchSize, half));
+      this.log.warn({ accounts: batch.length, batchSize: this.liquidationBatchSize }, "liquidation batch split");
+      this.liquidate(batch.slice(0, half));
+      this.liquidate(batch.slice(half));
+    });
+  }
+
   private liquidation(batch: readonly string[]): Action {
     return {
       key: batch.length === 1 ? actionKey.liquidate(batch[0]) : `liquidateMany:${batch.join(",")}`,
@@ -332,8 +357,11 @@ export class Keeper {
     return { key, kind, to: this.config.contracts.engine, data: engineInterface.encodeFunctionData(fn, args) };
   }
 
-  /** Starts `action` in the background under its key (and `alsoKeys`, e.g. each account of a batch). */
-  private dispatch(action: Action, alsoKeys: readonly string[] = []): number {
+  /**
+   * Starts `action` in the background under its key (and `alsoKeys`, e.g. each account of a batch); `then` runs
+   * with its outcome once the keys are released.
+   */
+  private dispatch(action: Action, alsoKeys: readonly string[] = [], then?: (outcome: Outcome) => void): number {
     const keys = [action.key, ...alsoKeys];
     if (keys.some((k) => this.inFlight.has(k))) return 0;
     const run = this.sender
@@ -351,6 +379,10 @@ export class Keeper {
         for (const k of keys) this.inFlight.delete(k);
       });
     for (const k of keys) this.inFlight.set(k, run);
+    if (then) {
+      // Registered under no key: `drain` waits for it through the loop over `inFlight` it may refill.
+      void run.then((outcome) => then(outcome));
+    }
     return 1;
   }
 
@@ -427,5 +459,24 @@ function safeParse(iface: Interface, log: { topics: readonly string[]; data: str
     return iface.parseLog(log);
   } catch {
     return null;
+  }
+}
+
+/**
+ * `fn` over `items`; when the call fails for its gas (`isGasLimitError`), over each half instead, recursively. A
+ * page of the lens that one node serves whole may need halves on a node with a lower per-call gas cap.
+ */
+export async function halving<T, R>(
+  items: readonly T[],
+  fn: (part: readonly T[]) => Promise<readonly R[]>,
+): Promise<R[]> {
+  if (items.length === 0) return [];
+  try {
+    return [...(await fn(items))];
+  } catch (error) {
+    if (items.length < 2 || !isGasLimitError(error)) throw error;
+    const half = Math.ceil(items.length / 2);
+    const [a, b] = await Promise.all([halving(items.slice(0, half), fn), halving(items.slice(half), fn)]);
+    return [...a, ...b];
   }
 }

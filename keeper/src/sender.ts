@@ -6,7 +6,7 @@
  * whichever version is mined first ends the wait.
  */
 import { type TransactionReceipt, type Wallet } from "ethers";
-import { decodeRevert, revertData, type Verdict } from "./errors";
+import { decodeRevert, isGasLimitError, revertData, type Verdict } from "./errors";
 import type { RpcPool } from "./rpc";
 
 export type ActionKind = "liquidate" | "execute" | "cancel" | "settle" | "redeem" | "poke";
@@ -44,6 +44,9 @@ interface Fees {
   maxFeePerGas: bigint;
   maxPriorityFeePerGas: bigint;
 }
+
+/** The failure reason of an action too large for one transaction under the node's gas cap (split it). */
+export const TOO_LARGE = "too-large";
 
 const POLL_MS = 200;
 /** A transaction still not mined after this many replacement periods is reported as failed (its nonce stays used). */
@@ -87,6 +90,7 @@ export class Sender {
     try {
       gasLimit = ((await this.rpc.run((p) => p.estimateGas({ from, to: action.to, data: action.data }))) * 125n) / 100n;
     } catch (error) {
+      if (isGasLimitError(error)) return { status: "failed", reason: TOO_LARGE };
       const decoded = decodeRevert(revertData(error));
       if (decoded.verdict !== "failure") return { status: "skipped", reason: decoded.name, verdict: decoded.verdict };
       return { status: "failed", reason: `estimate: ${decoded.name}` };

@@ -3,8 +3,7 @@
  * liquidated, options settled and redeemed, restarts, reorgs, a dying endpoint and two keepers racing.
  */
 import { expect } from "chai";
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, request, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -19,7 +18,7 @@ import {
   type Harness,
   makeKeeper,
   metricValue,
-  rawConfig,
+  spawnKeeper,
   tickUntil,
   units,
   usdc,
@@ -310,21 +309,7 @@ describe("keeper against a hardhat node (KPR-1 … KPR-7)", function () {
     const dir = mkdtempSync(path.join(tmpdir(), "keeper-"));
     const wallet = await fundedWallet(node);
     const dbPath = path.join(dir, "index.sqlite");
-    const config = {
-      ...(await rawConfig(h, wallet.address)),
-      dbPath,
-      pollIntervalMs: 200,
-      logLevel: "warn",
-    };
-    const file = path.join(dir, "config.json");
-    writeFileSync(file, JSON.stringify(config));
-    const root = path.resolve(__dirname, "../..");
-    const start = () =>
-      spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "keeper/src/main.ts", "--config", file], {
-        cwd: root,
-        env: { ...process.env, KEEPER_PRIVATE_KEY: wallet.privateKey, TS_NODE_TRANSPILE_ONLY: "1" },
-        stdio: ["ignore", "ignore", "pipe"],
-      });
+    const start = await spawnKeeper(h, wallet, dir, { dbPath, pollIntervalMs: 200 });
     const cursor = () => {
       const s = new IndexStore(dbPath);
       try {

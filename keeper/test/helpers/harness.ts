@@ -1,4 +1,7 @@
 /** The protocol on a real hardhat node, traders, and keepers built in-process for the integration tests. */
+import { type ChildProcess, spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
 import { NonceManager, Wallet, type Signer, ethers } from "ethers";
 import pino from "pino";
 import { deployDevStack, type DevStack } from "../../../deploy/devstack";
@@ -162,4 +165,25 @@ export async function metricValue(metrics: KeeperMetrics, name: string, labels: 
   return values
     .filter((v) => Object.entries(labels).every(([k, val]) => String(v.labels[k]) === val))
     .reduce((sum, v) => sum + v.value, 0);
+}
+
+/**
+ * The keeper as operators run it (`keeper/src/main.ts`), in its own process, signing as `wallet`, with its index
+ * at `dbPath`; its configuration file is written to `dir`.
+ */
+export async function spawnKeeper(
+  h: Harness,
+  wallet: Wallet,
+  dir: string,
+  overrides: Record<string, unknown> = {},
+): Promise<() => ChildProcess> {
+  const file = path.join(dir, "config.json");
+  writeFileSync(file, JSON.stringify({ ...(await rawConfig(h, wallet.address)), logLevel: "warn", ...overrides }));
+  const root = path.resolve(__dirname, "../../..");
+  return () =>
+    spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "keeper/src/main.ts", "--config", file], {
+      cwd: root,
+      env: { ...process.env, KEEPER_PRIVATE_KEY: wallet.privateKey, TS_NODE_TRANSPILE_ONLY: "1" },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
 }

@@ -220,13 +220,18 @@ describe("PerpsEngine: liquidation (SPEC §8)", function () {
     expect((await f.engine.positionOf(f.alice.address, ETH)).size).to.equal(units(1));
   });
 
-  it("LIQ-6: the lens reports health in one call, pages through liquidatable accounts and executable orders, and values positions", async function () {
+  it("LIQ-6, KPR-3: the lens reports health in one call, the liquidatable among a list, pages through liquidatable accounts and executable orders, and values positions", async function () {
     const f = await loadFixture(perpsFixture);
     const a = await underwater(f, 3_000n, 0);
     await f.trade(f.alice, ETH, units(1));
     await f.setPrices(2_880n);
     const health = await f.lens.healthOf([f.alice.address, a.address]);
     expect(health.map((h) => h.health.liquidatable)).to.deep.equal([false, true]);
+    // The keeper's call: only the liquidatable, with the same figures as `healthOf`.
+    const found = await f.lens.liquidatableAmong([f.alice.address, a.address]);
+    expect(found.map((c) => [c.account, c.equity, c.maintenanceMargin, c.expectedReward])).to.deep.equal([
+      [a.address, health[1].health.equity, health[1].health.maintenanceMargin, health[1].health.expectedReward],
+    ]);
     const count = await f.engine.accountCount();
     const [all, next] = await f.lens.liquidatable(0n, 100n);
     expect([all, next]).to.deep.equal([[a.address], count]);
