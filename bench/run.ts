@@ -30,8 +30,10 @@ async function main(): Promise<void> {
 
   console.log(formatTable(results));
   console.log("\nkeeper (a hardhat node with 1-second blocks and a 30 M block gas limit):");
-  const keeper = await keeperMeasurements();
-  for (const [name, value] of Object.entries(keeper)) console.log(`  keeper.${name}: ${value}`);
+  // BENCH_KEEPER=liquidate,restart runs only those (health, liquidate, restart); BENCH_KEEPER=none skips them.
+  const only = process.env.BENCH_KEEPER?.split(",").map((s) => s.trim());
+  const keeper = only?.includes("none") ? {} : await keeperMeasurements(only);
+  for (const [name, value] of Object.entries(keeper)) console.log(`  keeper.${name}: ${JSON.stringify(value)}`);
   const solidity = hre.config.solidity.compilers[0];
   const out = {
     gas: Object.fromEntries(results.map((r) => [r.name, Number(r.gasUsed)])),
