@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { ethers } from "ethers";
-import { TraderSwarm__factory, type TraderSwarm } from "../typechain-types";
+import { TraderSwarm__factory } from "../typechain-types";
 import {
   ETH,
   deployOnNode,
@@ -32,7 +32,6 @@ const SETUP_GAS = 16_000_000n;
 
 export interface Swarm {
   h: Harness;
-  swarm: TraderSwarm;
   accounts: string[];
 }
 
@@ -81,7 +80,7 @@ export async function openAccounts(
     const [page] = await stack.lens.accountList(i, 1_000);
     accounts.push(...page.map((a) => a.toLowerCase()));
   }
-  return { h, swarm, accounts };
+  return { h, accounts };
 }
 
 /** Switches `node` to what SPEC §13 measures on: 1-second blocks (interval mining, no automine), 30 M gas each. */

@@ -47,9 +47,4 @@ contract TraderSwarm {
     function executeAll(uint256 from, uint256 to) external {
         for (uint256 i = from; i < to; ++i) engine.executeOrder(traders[i]);
     }
-
-    /// @notice How many accounts this swarm made.
-    function count() external view returns (uint256) {
-        return traders.length;
-    }
 }

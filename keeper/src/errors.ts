@@ -116,9 +116,8 @@ export function isTransportError(error: unknown): boolean {
   )
     return true;
   // An endpoint that rate-limits the keeper answers with an error, not a verdict of the chain: try another one.
-  const reply = (error as { info?: { error?: { message?: string } } }).info?.error?.message ?? "";
   return /ECONNREFUSED|ECONNRESET|socket hang up|fetch failed|timeout|network|rate.?limit|too many requests|\b429\b|request count exceeded/i.test(
-    `${o.message ?? ""} ${reply}`,
+    errorText(error),
   );
 }
 
@@ -128,7 +127,18 @@ export function isTransportError(error: unknown): boolean {
  */
 export function isGasLimitError(error: unknown): boolean {
   if (revertData(error) !== undefined) return false;
+  return /out of gas|gas limit|gas cap|exceeds allowance|intrinsic gas/i.test(errorText(error));
+}
+
+/** Whether a node refused an `eth_getLogs` for the size of its answer or range (a smaller range will do). */
+export function isTooManyLogs(error: unknown): boolean {
+  return /more than \d+ results|too many (results|logs)|response size|range (is )?too (large|wide)|block range/i.test(
+    errorText(error),
+  );
+}
+
+/** An ethers error's message with the node's JSON-RPC error message, where the node's own words are. */
+function errorText(error: unknown): string {
   const o = error as { message?: string; info?: { error?: { message?: string } } } | null;
-  const text = `${o?.message ?? ""} ${o?.info?.error?.message ?? ""}`;
-  return /out of gas|gas limit|gas cap|exceeds allowance|intrinsic gas/i.test(text);
+  return `${o?.message ?? ""} ${o?.info?.error?.message ?? ""}`;
 }

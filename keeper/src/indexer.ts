@@ -8,6 +8,7 @@
  */
 import { type JsonRpcProvider, type Log } from "ethers";
 import { OptionsEngine__factory, PerpsEngine__factory, PerpsLens__factory } from "../../typechain-types";
+import { isTooManyLogs } from "./errors";
 import type { RpcPool } from "./rpc";
 import type { IndexBatch, IndexStore } from "./store";
 
@@ -46,22 +47,14 @@ export class Indexer {
   /** Indexes up to `head − confirmations`, after rolling back any reorg of what was indexed. */
   async sync(head: number): Promise<SyncResult> {
     const result: SyncResult = { cursor: this.cursor(), logs: 0 };
-    const ancestor = await this.findReorg();
-    if (ancestor !== undefined) {
-      this.store.rollback(ancestor);
-      result.rolledBackTo = ancestor;
-    }
+    await this.rollBackReorg(result);
     const target = head - this.opts.confirmations;
     let range = this.opts.logRange;
     for (let from = this.cursor() + 1; from <= target; from = this.cursor() + 1) {
       const read = await this.indexRange(from, Math.min(target, from + range - 1));
       if (read === "reorg") {
         // The chain changed under the index after the check above: roll back again before reading on.
-        const again = await this.findReorg();
-        if (again !== undefined) {
-          this.store.rollback(again);
-          result.rolledBackTo = Math.min(result.rolledBackTo ?? again, again);
-        }
+        await this.rollBackReorg(result);
       } else if (read === "too-many") {
         if (range === 1) throw new Error(`the node refuses the logs of block ${from} as too many`);
         range = Math.ceil(range / 2);
@@ -105,6 +98,14 @@ export class Indexer {
 
   cursor(): number {
     return this.store.cursor() ?? this.opts.startBlock - 1;
+  }
+
+  /** Rolls the index back to the common ancestor if the chain no longer holds its last block; notes it in `result`. */
+  private async rollBackReorg(result: SyncResult): Promise<void> {
+    const ancestor = await this.findReorg();
+    if (ancestor === undefined) return;
+    this.store.rollback(ancestor);
+    result.rolledBackTo = Math.min(result.rolledBackTo ?? ancestor, ancestor);
   }
 
   /** The common ancestor when the chain no longer holds the last indexed block, else undefined. */
@@ -213,15 +214,6 @@ async function blockHash(p: JsonRpcProvider, n: number): Promise<string> {
   const hash = await blockHashOrNone(p, n);
   if (!hash) throw Object.assign(new Error(`block ${n} not available`), { code: "SERVER_ERROR" });
   return hash;
-}
-
-/** Whether a node refused an `eth_getLogs` for the size of its answer or range (a smaller range will do). */
-export function isTooManyLogs(error: unknown): boolean {
-  const o = error as { message?: string; info?: { error?: { message?: string; code?: number } } } | null;
-  const text = `${o?.message ?? ""} ${o?.info?.error?.message ?? ""}`;
-  return /more than \d+ results|too many (results|logs)|response size|range (is )?too (large|wide)|block range/i.test(
-    text,
-  );
 }
 
 function emptyBatch(): IndexBatch {

@@ -5,8 +5,8 @@
  */
 import { expect } from "chai";
 import { ethers } from "ethers";
-import { isGasLimitError, isTransportError } from "../src/errors";
-import { Indexer, isTooManyLogs } from "../src/indexer";
+import { isGasLimitError, isTooManyLogs, isTransportError } from "../src/errors";
+import { Indexer } from "../src/indexer";
 import { halving } from "../src/keeper";
 import type { RpcPool } from "../src/rpc";
 import { IndexStore } from "../src/store";
