@@ -56,6 +56,10 @@ export class Keeper {
   /** `liquidationBatchSize`, halved each time a batch was too large for the node's gas cap. */
   private liquidationBatchSize: number;
   private lastTickOk = 0;
+  /** How long the signer's lowest pending nonce had waited at the last tick (`Sender.nonces`). */
+  private nonceStalledForMs = 0;
+  /** When a leftover nonce was last tried with `cancelNonce`. */
+  private readonly unstickTried = new Map<number, number>();
   private aggregator = "";
   private stopping = false;
 
@@ -175,6 +179,8 @@ export class Keeper {
     const limit = Math.max(10 * this.config.pollIntervalMs, 30_000);
     if (this.lastTickOk === 0) return "no successful tick yet";
     if (this.now() - this.lastTickOk > limit) return `no successful tick for ${this.now() - this.lastTickOk} ms`;
+    if (this.nonceStalledForMs > limit)
+      return `the signer's next nonce has not been mined for ${this.nonceStalledForMs} ms`;
     return undefined;
   }
 
@@ -202,7 +208,7 @@ export class Keeper {
     const accounts = this.store.accounts().filter((a) => ownsAccount(a, shard));
     this.metrics.accountsTracked.set(accounts.length);
 
-    let sent = 0;
+    let sent = this.config.dryRun ? 0 : await this.unstick();
     const liquidatable = await this.health(accounts);
     this.trackEligibility(liquidatable);
     const inFlight = new Set(this.inFlight.keys());
@@ -329,18 +335,42 @@ export class Keeper {
   }
 
   /**
+   * Frees the signer's nonces held in the pool by transactions nothing here pursues (KPR-4): once the mined count
+   * has stood still for `replaceAfterMs`, each is replaced by a transfer to ourselves; one that cannot be (its fees
+   * are at the cap) is tried again after ten periods. A stall is reported on `/health` and as a metric.
+   */
+  private async unstick(): Promise<number> {
+    const now = this.now();
+    const nonces = await this.sender.nonces(now);
+    this.nonceStalledForMs = nonces.stalledForMs;
+    this.metrics.pendingNonces.set(nonces.pending - nonces.mined);
+    const period = this.config.fees.replaceAfterMs;
+    for (const n of this.unstickTried.keys()) if (n < nonces.mined) this.unstickTried.delete(n);
+    if (nonces.stalledForMs < period) return 0;
+    let sent = 0;
+    for (const nonce of nonces.leftovers) {
+      if (now - (this.unstickTried.get(nonce) ?? -Infinity) < 10 * period) continue;
+      this.unstickTried.set(nonce, now);
+      this.log.warn({ nonce, mined: nonces.mined, stalledForMs: nonces.stalledForMs }, "freeing a stuck nonce");
+      sent += this.dispatch(this.sender.noop(nonce), { send: () => this.sender.cancelNonce(nonce) });
+    }
+    return sent;
+  }
+
+  /**
    * Sends `batch` as one `liquidateMany`; a batch too large to estimate (the node's gas cap) is split in two and
    * the halves sent, and later batches are kept to the half (KPR-4).
    */
   private liquidate(batch: readonly string[]): number {
-    return this.dispatch(this.liquidation(batch), batch.map(actionKey.liquidate), (outcome) => {
+    const then = (outcome: Outcome) => {
       if (outcome.status !== "failed" || outcome.reason !== TOO_LARGE || batch.length < 2) return;
       const half = Math.ceil(batch.length / 2);
       this.liquidationBatchSize = Math.max(1, Math.min(this.liquidationBatchSize, half));
       this.log.warn({ accounts: batch.length, batchSize: this.liquidationBatchSize }, "liquidation batch split");
       this.liquidate(batch.slice(0, half));
       this.liquidate(batch.slice(half));
-    });
+    };
+    return this.dispatch(this.liquidation(batch), { alsoKeys: batch.map(actionKey.liquidate), then });
   }
 
   private liquidation(batch: readonly string[]): Action {
@@ -358,14 +388,17 @@ export class Keeper {
   }
 
   /**
-   * Starts `action` in the background under its key (and `alsoKeys`, e.g. each account of a batch); `then` runs
-   * with its outcome once the keys are released.
+   * Starts `action` in the background (through `send`, by default the sender's `submit`) under its key and
+   * `alsoKeys` (e.g. each account of a batch); `then` runs with its outcome once the keys are released.
    */
-  private dispatch(action: Action, alsoKeys: readonly string[] = [], then?: (outcome: Outcome) => void): number {
+  private dispatch(
+    action: Action,
+    opts: { alsoKeys?: readonly string[]; then?: (outcome: Outcome) => void; send?: () => Promise<Outcome> } = {},
+  ): number {
+    const { alsoKeys = [], then, send = () => this.sender.submit(action) } = opts;
     const keys = [action.key, ...alsoKeys];
     if (keys.some((k) => this.inFlight.has(k))) return 0;
-    const run = this.sender
-      .submit(action)
+    const run = send()
       .then((outcome) => {
         this.record(action, outcome);
         return outcome;

@@ -45,6 +45,11 @@ export class KeeperMetrics {
     help: "Stuck transactions replaced at the same nonce",
     registers: [this.registry],
   });
+  readonly pendingNonces = new Gauge({
+    name: "keeper_signer_pending_transactions",
+    help: "The signer's transactions in the node's pool, not yet mined (pending minus mined nonce count)",
+    registers: [this.registry],
+  });
   readonly blockLag = new Gauge({
     name: "keeper_block_lag",
     help: "Chain head minus the last indexed block",

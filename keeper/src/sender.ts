@@ -3,13 +3,16 @@
  * failure reported); then signed with the next nonce of the signer's own nonce manager (allocation and broadcast
  * are serialised, so a failed broadcast never leaves a gap), with EIP-1559 fees under a cap. A transaction not
  * mined within `replaceAfterMs` is sent again at the same nonce with fees bumped by `bumpPercent` (up to the cap);
- * whichever version is mined first ends the wait.
+ * whichever version is mined first ends the wait. Before a replacement the action is simulated again: one whose race
+ * was lost meanwhile is replaced by a transfer to ourselves instead. A nonce held by a transaction nothing here
+ * pursues (a killed run's, or one given up) is found by `nonces` and freed the same way by `cancelNonce`.
  */
 import { type TransactionReceipt, type Wallet } from "ethers";
 import { decodeRevert, isGasLimitError, revertData, type Verdict } from "./errors";
 import type { RpcPool } from "./rpc";
 
-export type ActionKind = "liquidate" | "execute" | "cancel" | "settle" | "redeem" | "poke";
+/** `unstick`: a zero-value transfer to ourselves that frees a nonce held by a transaction not worth mining. */
+export type ActionKind = "liquidate" | "execute" | "cancel" | "settle" | "redeem" | "poke" | "unstick";
 
 export interface Action {
   /** Stops the same action from being in flight twice (`decide.actionKey`). */
@@ -40,6 +43,17 @@ export interface SenderHooks {
   onReplaced?(action: Action, hash: string, nonce: number, maxFeePerGas: bigint): void;
 }
 
+export interface NonceState {
+  /** Transactions of the signer mined. */
+  mined: number;
+  /** Mined plus those the node holds in its pool. */
+  pending: number;
+  /** How long `mined` has stayed below `pending` without moving (0 when nothing waits). */
+  stalledForMs: number;
+  /** Nonces waiting in the pool that no `submit` here pursues. */
+  leftovers: number[];
+}
+
 interface Fees {
   maxFeePerGas: bigint;
   maxPriorityFeePerGas: bigint;
@@ -49,11 +63,17 @@ interface Fees {
 export const TOO_LARGE = "too-large";
 
 const POLL_MS = 200;
+/** The gas of a plain transfer. */
+const NOOP_GAS = 21_000n;
 /** A transaction still not mined after this many replacement periods is reported as failed (its nonce stays used). */
 const GIVE_UP_PERIODS = 20;
 
 export class Sender {
   private nextNonce: number | undefined;
+  /** Nonces whose transactions a `submit` or `cancelNonce` here is sending or waiting on. */
+  private readonly pursued = new Set<number>();
+  /** Since when the mined count has stood at `mined` below the pending count. */
+  private stall: { mined: number; since: number } | undefined;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -95,42 +115,136 @@ export class Sender {
       if (decoded.verdict !== "failure") return { status: "skipped", reason: decoded.name, verdict: decoded.verdict };
       return { status: "failed", reason: `estimate: ${decoded.name}` };
     }
-    let fees = await this.currentFees();
+    const fees = await this.currentFees();
     const first = await this.serial(() => this.broadcast(action, gasLimit, fees));
     if (typeof first === "string") return { status: "failed", reason: first };
-    const { nonce } = first;
-    const hashes = [first.hash];
-    let signed = first.signed;
-    for (let period = 0; period < GIVE_UP_PERIODS; period++) {
-      const receipt = await this.waitAny(hashes, this.fees.replaceAfterMs);
-      if (receipt) {
-        if (receipt.status === 1)
-          return { status: "included", hash: receipt.hash, receipt, replacements: hashes.length - 1 };
-        return { status: "reverted", hash: receipt.hash, receipt };
-      }
-      const bumped = this.bump(fees);
-      const atCap =
-        bumped.maxFeePerGas === fees.maxFeePerGas && bumped.maxPriorityFeePerGas === fees.maxPriorityFeePerGas;
-      if (!atCap) {
-        fees = bumped;
-        signed = await this.sign(action, nonce, gasLimit, fees);
-      }
+    return this.pursue(action, first.nonce, gasLimit, fees, first);
+  }
+
+  /**
+   * The signer's nonces (KPR-4): how long the mined count has stayed below the pending count without moving, and
+   * which nonces in between no `submit` here is pursuing: a killed run's, or one given up as not mined. Those hold
+   * up every later transaction until they are mined or replaced (`cancelNonce`).
+   */
+  async nonces(now: number): Promise<NonceState> {
+    const address = this.wallet.address;
+    const [mined, pending] = await this.rpc.run((p) =>
+      Promise.all([p.getTransactionCount(address, "latest"), p.getTransactionCount(address, "pending")]),
+    );
+    if (mined >= pending) this.stall = undefined;
+    else if (this.stall?.mined !== mined) this.stall = { mined, since: now };
+    const leftovers: number[] = [];
+    for (let n = mined; n < pending; n++) if (!this.pursued.has(n)) leftovers.push(n);
+    return { mined, pending, stalledForMs: this.stall ? now - this.stall.since : 0, leftovers };
+  }
+
+  /**
+   * Frees `nonce`, held in the pool by a transaction of ours that nothing here pursues, with a zero-value transfer
+   * to ourselves. Its fees start from the current ones and step up by `bumpPercent` until the node accepts it as a
+   * replacement (or the cap is reached: the old transaction pays more, and only waiting helps); then it is pursued
+   * like any transaction.
+   */
+  async cancelNonce(nonce: number): Promise<Outcome> {
+    if (this.dryRun) return { status: "dry-run" };
+    const noop = this.noop(nonce);
+    let fees = await this.currentFees();
+    for (;;) {
+      const signed = await this.sign(noop, nonce, NOOP_GAS, fees);
       try {
-        // At the cap the same transaction is sent again, in case a node dropped it from its pool.
         const hash = await this.rpc.run((p) => p.send("eth_sendRawTransaction", [signed]));
-        if (!hashes.includes(hash)) {
-          hashes.push(hash);
-          this.hooks.onReplaced?.(action, hash, nonce, fees.maxFeePerGas);
-        }
-      } catch {
-        // Mined meanwhile (nonce too low), or already known: the wait finds out.
+        this.hooks.onReplaced?.(noop, hash, nonce, fees.maxFeePerGas);
+        return await this.pursue(noop, nonce, NOOP_GAS, fees, { hash, signed });
+      } catch (error) {
+        const mined = await this.rpc.run((p) => p.getTransactionCount(this.wallet.address, "latest"));
+        if (mined > nonce) return { status: "skipped", reason: "mined meanwhile", verdict: "race" };
+        const bumped = this.bump(fees);
+        if (sameFees(bumped, fees)) return { status: "failed", reason: `underpriced at the fee cap: ${short(error)}` };
+        fees = bumped;
       }
     }
-    // Given up: the nonce may be free again (the transaction dropped); the node's count decides the next one.
+  }
+
+  /**
+   * Waits for the transaction at `nonce` to be mined, replacing it every `replaceAfterMs` at bumped fees (the same
+   * one again at the cap, in case a node dropped it). Before each replacement the action is simulated again: one
+   * that would no longer act (a race lost meanwhile) is replaced by a transfer to ourselves, which costs 21,000 gas
+   * where a revert would cost the whole call.
+   */
+  private async pursue(
+    action: Action,
+    nonce: number,
+    gasLimit: bigint,
+    fees: Fees,
+    first: { hash: string; signed: string },
+  ): Promise<Outcome> {
+    this.pursued.add(nonce);
+    try {
+      const hashes = [first.hash];
+      let signed = first.signed;
+      let current = action;
+      let dropped: { hashes: Set<string>; reason: string } | undefined;
+      for (let period = 0; period < GIVE_UP_PERIODS; period++) {
+        const receipt = await this.waitAny(hashes, this.fees.replaceAfterMs);
+        if (receipt) {
+          if (dropped?.hashes.has(receipt.hash)) return { status: "skipped", reason: dropped.reason, verdict: "race" };
+          if (receipt.status === 1)
+            return { status: "included", hash: receipt.hash, receipt, replacements: hashes.length - 1 };
+          return { status: "reverted", hash: receipt.hash, receipt };
+        }
+        if (!dropped && action.kind !== "unstick") {
+          const reason = await this.stale(action);
+          if (reason !== undefined) {
+            dropped = { hashes: new Set(), reason };
+            current = this.noop(nonce);
+            gasLimit = NOOP_GAS;
+          }
+        }
+        const bumped = this.bump(fees);
+        if (!sameFees(bumped, fees) || current !== action) {
+          fees = bumped;
+          signed = await this.sign(current, nonce, gasLimit, fees);
+        }
+        try {
+          // At the cap the same transaction is sent again, in case a node dropped it from its pool.
+          const hash = await this.rpc.run((p) => p.send("eth_sendRawTransaction", [signed]));
+          if (current !== action) dropped?.hashes.add(hash);
+          if (!hashes.includes(hash)) {
+            hashes.push(hash);
+            this.hooks.onReplaced?.(current, hash, nonce, fees.maxFeePerGas);
+          }
+        } catch {
+          // Mined meanwhile (nonce too low), or already known: the wait finds out.
+        }
+      }
+    } finally {
+      this.pursued.delete(nonce);
+    }
+    // Given up: the nonce may be free again (the transaction dropped); the node's count decides the next one. If it
+    // is still held, `nonces` reports it among the leftovers.
     await this.serial(async () => {
       this.nextNonce = undefined;
     });
     return { status: "failed", reason: "not mined" };
+  }
+
+  /** Why `action` would no longer do anything (a race lost, a wait), or undefined if it still would. */
+  private async stale(action: Action): Promise<string | undefined> {
+    const from = this.wallet.address;
+    try {
+      const returned = await this.rpc.run((p) => p.call({ from, to: action.to, data: action.data }));
+      return action.wouldAct && !action.wouldAct(returned) ? "no-op" : undefined;
+    } catch (error) {
+      const data = revertData(error);
+      // An endpoint fault is no reason to give the action up.
+      if (data === undefined) return undefined;
+      const decoded = decodeRevert(data);
+      return decoded.verdict === "failure" ? undefined : decoded.name;
+    }
+  }
+
+  /** A zero-value transfer to ourselves: what frees a nonce. */
+  noop(nonce: number): Action {
+    return { key: `nonce:${nonce}`, kind: "unstick", to: this.wallet.address, data: "0x" };
   }
 
   /** The next nonce this signer will use. */
@@ -145,6 +259,8 @@ export class Sender {
   ): Promise<{ nonce: number; hash: string; signed: string } | string> {
     const nonce = await this.pendingNonce();
     const signed = await this.sign(action, nonce, gasLimit, fees);
+    // Pursued from now on, so `nonces` never takes a transaction being sent for a leftover.
+    this.pursued.add(nonce);
     try {
       const hash = await this.rpc.run((p) => p.send("eth_sendRawTransaction", [signed]));
       this.nextNonce = nonce + 1;
@@ -152,6 +268,7 @@ export class Sender {
       return { nonce, hash, signed };
     } catch (error) {
       // The node's view of our nonce differs (another process used this key, or a restart): read it again.
+      this.pursued.delete(nonce);
       this.nextNonce = undefined;
       return `broadcast: ${short(error)}`;
     }
@@ -203,6 +320,10 @@ export class Sender {
     this.queue = run.catch(() => undefined);
     return run;
   }
+}
+
+function sameFees(a: Fees, b: Fees): boolean {
+  return a.maxFeePerGas === b.maxFeePerGas && a.maxPriorityFeePerGas === b.maxPriorityFeePerGas;
 }
 
 function min(a: bigint, b: bigint): bigint {

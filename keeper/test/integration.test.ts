@@ -108,6 +108,15 @@ describe("keeper against a hardhat node (KPR-1 … KPR-7)", function () {
     return traders;
   }
 
+  /** Waits until `check` holds (up to 30 s: a wait on an event, not a set time, so a slow machine cannot fail it). */
+  async function eventually(check: () => Promise<boolean>): Promise<void> {
+    const until = Date.now() + 30_000;
+    while (!(await check())) {
+      if (Date.now() > until) throw new Error("not within 30 s");
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
   async function allOpen(traders: { address: string }[]) {
     for (const t of traders) if ((await positionSize(t.address)) === 0n) return false;
     return true;
@@ -256,12 +265,8 @@ describe("keeper against a hardhat node (KPR-1 … KPR-7)", function () {
       await node.rpc("evm_setAutomine", [false]);
       const nonce = await node.provider.getTransactionCount(k.wallet.address);
       await k.keeper.tick();
-      // Nothing is mined; after 400 ms the keeper sends the replacement (waiting for it rather than for a set time,
-      // so a slow machine cannot fail the test).
-      const until = Date.now() + 30_000;
-      while ((await metricValue(k.metrics, "keeper_tx_replacements_total")) === 0 && Date.now() < until) {
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      // Nothing is mined; after 400 ms the keeper sends the replacement.
+      await eventually(async () => (await metricValue(k.metrics, "keeper_tx_replacements_total")) > 0);
       expect(await metricValue(k.metrics, "keeper_tx_replacements_total")).to.be.greaterThan(0);
       await node.rpc("evm_mine", []);
       await k.keeper.drain();
@@ -270,6 +275,86 @@ describe("keeper against a hardhat node (KPR-1 … KPR-7)", function () {
       // One transaction of that nonce was mined: the replacement, at a higher fee.
       expect(await node.provider.getTransactionCount(k.wallet.address)).to.equal(nonce + 1);
       expect(await metricValue(k.metrics, "keeper_actions_succeeded_total", { action: "liquidate" })).to.equal(1);
+    } finally {
+      await node.rpc("evm_setAutomine", [true]);
+      k.close();
+    }
+  });
+
+  it("KPR-4, KPR-6: a transaction of a killed run left in the pool is replaced by a transfer to ourselves once the nonce stalls, and /health reports the stall", async () => {
+    let clock = Date.now();
+    const k = await makeKeeper(h, { fees: { replaceAfterMs: 1_000 }, now: () => clock });
+    try {
+      await node.rpc("evm_setAutomine", [false]);
+      // What a previous run sent and never saw mined: a liquidation attempt, now at this nonce in the pool.
+      const nonce = await node.provider.getTransactionCount(k.wallet.address);
+      const base = (await node.provider.getBlock("latest"))!.baseFeePerGas!;
+      const left = await k.wallet.sendTransaction({
+        to: await h.stack.engine.getAddress(),
+        data: h.stack.engine.interface.encodeFunctionData("liquidateMany", [[k.wallet.address]]),
+        nonce,
+        gasLimit: 200_000n,
+        maxFeePerGas: 2n * base + 10n ** 9n,
+        maxPriorityFeePerGas: 10n ** 9n,
+      });
+      await k.keeper.tick();
+      expect(await metricValue(k.metrics, "keeper_signer_pending_transactions")).to.equal(1);
+      expect(await metricValue(k.metrics, "keeper_actions_sent_total")).to.equal(0); // not stalled for long yet
+      clock += 31_000;
+      await k.keeper.tick();
+      expect(k.keeper.unhealthy()).to.match(/next nonce has not been mined for 31000 ms/);
+      await eventually(async () => (await metricValue(k.metrics, "keeper_tx_replacements_total")) > 0);
+      await node.rpc("evm_mine", []);
+      await k.keeper.drain();
+      await node.rpc("evm_setAutomine", [true]);
+      expect(await node.provider.getTransactionReceipt(left.hash)).to.equal(null);
+      const mined = (await node.provider.getBlock("latest", true))!.prefetchedTransactions;
+      const freed = mined.find((t) => t.from === k.wallet.address && t.nonce === nonce)!;
+      expect([freed.to, freed.data, freed.value]).to.deep.equal([k.wallet.address, "0x", 0n]);
+      expect(await metricValue(k.metrics, "keeper_actions_succeeded_total", { action: "unstick" })).to.equal(1);
+      await k.keeper.tick();
+      expect(await metricValue(k.metrics, "keeper_signer_pending_transactions")).to.equal(0);
+      expect(k.keeper.unhealthy()).to.equal(undefined);
+    } finally {
+      await node.rpc("evm_setAutomine", [true]);
+      k.close();
+    }
+  });
+
+  it("KPR-4, KPR-7: a stuck liquidation whose race was lost meanwhile is replaced by a transfer to ourselves, not a call that does nothing", async () => {
+    const k = await makeKeeper(h, { fees: { replaceAfterMs: 400, maxFeePerGas: "50000000000" } });
+    try {
+      const [trader] = await openedThenCrashed(k, 1);
+      await node.rpc("evm_setAutomine", [false]);
+      const nonce = await node.provider.getTransactionCount(k.wallet.address);
+      await k.keeper.tick();
+      const sent = () => metricValue(k.metrics, "keeper_actions_sent_total", { action: "liquidate" });
+      await eventually(async () => (await sent()) > 0);
+      // A rival pays more than the keeper's cap: its liquidation is mined in a block the keeper's cannot enter.
+      await node.rpc("hardhat_setNextBlockBaseFeePerGas", [ethers.toQuantity(60n * 10n ** 9n)]);
+      const rival = await h.stack.engine.connect(h.deployer).liquidateMany([trader.address], {
+        // An estimate would be too tight: the inner liquidation would run out of gas inside `liquidateMany`'s try.
+        gasLimit: 1_000_000n,
+        maxFeePerGas: 100n * 10n ** 9n,
+        maxPriorityFeePerGas: 10n ** 9n,
+      });
+      await node.rpc("evm_mine", []);
+      expect((await node.provider.getTransactionReceipt(rival.hash))?.status).to.equal(1);
+      expect(await positionSize(trader.address)).to.equal(0n);
+      // The keeper's next replacement simulates first, finds nothing left to do, and frees its nonce instead.
+      const replaced = await metricValue(k.metrics, "keeper_tx_replacements_total");
+      await eventually(async () => (await metricValue(k.metrics, "keeper_tx_replacements_total")) > replaced);
+      await node.rpc("hardhat_setNextBlockBaseFeePerGas", [ethers.toQuantity(10n ** 9n)]);
+      await node.rpc("evm_mine", []);
+      await k.keeper.drain();
+      await node.rpc("evm_setAutomine", [true]);
+      const mined = (await node.provider.getBlock("latest", true))!.prefetchedTransactions;
+      const freed = mined.find((t) => t.from === k.wallet.address && t.nonce === nonce)!;
+      expect([freed.to, freed.data]).to.deep.equal([k.wallet.address, "0x"]);
+      expect(
+        await metricValue(k.metrics, "keeper_actions_failed_total", { action: "liquidate", reason: "no-op" }),
+      ).to.equal(1);
+      expect(await metricValue(k.metrics, "keeper_actions_succeeded_total", { action: "liquidate" })).to.equal(0);
     } finally {
       await node.rpc("evm_setAutomine", [true]);
       k.close();

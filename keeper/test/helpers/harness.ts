@@ -109,9 +109,13 @@ export async function rawConfig(h: Harness, signer: string) {
 /** A keeper in this process against `urls`, with its own funded key and an in-memory (or `dbPath`) index. */
 export async function makeKeeper(
   h: Harness,
-  overrides: Partial<Record<keyof KeeperConfig, unknown>> & { urls?: string[]; wallet?: Wallet } = {},
+  overrides: Partial<Record<keyof KeeperConfig, unknown>> & {
+    urls?: string[];
+    wallet?: Wallet;
+    now?: () => number;
+  } = {},
 ): Promise<KeeperUnderTest> {
-  const { urls, wallet: given, ...rest } = overrides;
+  const { urls, wallet: given, now, ...rest } = overrides;
   const wallet = given ?? (await fundedWallet(h.node));
   const config = parseConfig({
     ...(await rawConfig(h, wallet.address)),
@@ -133,7 +137,7 @@ export async function makeKeeper(
     },
   );
   const store = new IndexStore(config.dbPath);
-  const keeper = new Keeper(config, rpc, store, new Wallet(wallet.privateKey), metrics, pino({ level: "silent" }));
+  const keeper = new Keeper(config, rpc, store, new Wallet(wallet.privateKey), metrics, pino({ level: "silent" }), now);
   await keeper.checkStartup();
   return {
     keeper,
