@@ -5,6 +5,8 @@ import path from "node:path";
 import { JsonRpcProvider, Network } from "ethers";
 
 const ROOT = path.resolve(__dirname, "../../..");
+/** Collects the node's garbage every half second: without it the node grows until OOM-killed (see the file). */
+const COLLECT_GARBAGE = path.join(__dirname, "collect-garbage.cjs");
 
 export interface NodeProcess {
   url: string;
@@ -32,7 +34,7 @@ export async function startNode(): Promise<NodeProcess> {
   const cli = require.resolve("hardhat/internal/cli/cli.js", { paths: [ROOT] });
   const child: ChildProcess = spawn(
     process.execPath,
-    [cli, "node", "--hostname", "127.0.0.1", "--port", String(port)],
+    ["--expose-gc", "--require", COLLECT_GARBAGE, cli, "node", "--hostname", "127.0.0.1", "--port", String(port)],
     {
       cwd: ROOT,
       stdio: ["ignore", "pipe", "pipe"],
