@@ -199,16 +199,18 @@ export class Keeper {
     }
     this.metrics.blockLag.set(head - sync.cursor);
 
-    const [block, balance] = await this.rpc.run((p) =>
-      Promise.all([p.getBlock("latest"), p.getBalance(this.sender.address)]),
-    );
+    // The signer's nonces are read alongside (one round trip): stuck ones are freed before anything new is sent.
+    const [[block, balance], unstuck] = await Promise.all([
+      this.rpc.run((p) => Promise.all([p.getBlock("latest"), p.getBalance(this.sender.address)])),
+      this.config.dryRun ? 0 : this.unstick(),
+    ]);
     this.metrics.signerBalance.set(Number(balance));
     const chainTime = BigInt(block?.timestamp ?? 0);
     const shard = this.config.shard;
     const accounts = this.store.accounts().filter((a) => ownsAccount(a, shard));
     this.metrics.accountsTracked.set(accounts.length);
 
-    let sent = this.config.dryRun ? 0 : await this.unstick();
+    let sent = unstuck;
     const liquidatable = await this.health(accounts);
     this.trackEligibility(liquidatable);
     const inFlight = new Set(this.inFlight.keys());

@@ -93,17 +93,9 @@ export class Sender {
   /** Simulates, then (unless a dry run) sends `action` and waits for it to be mined. Never throws for a revert. */
   async submit(action: Action): Promise<Outcome> {
     const from = this.wallet.address;
-    let returned: string;
-    try {
-      returned = await this.rpc.run((p) => p.call({ from, to: action.to, data: action.data }));
-    } catch (error) {
-      const data = revertData(error);
-      if (data === undefined) return { status: "failed", reason: `simulation: ${short(error)}` };
-      const decoded = decodeRevert(data);
-      if (decoded.verdict === "failure") return { status: "failed", reason: decoded.name };
-      return { status: "skipped", reason: decoded.name, verdict: decoded.verdict };
-    }
-    if (action.wouldAct && !action.wouldAct(returned)) return { status: "skipped", reason: "no-op", verdict: "race" };
+    const why = await this.simulate(action);
+    if (why?.verdict === "fault" || why?.verdict === "failure") return { status: "failed", reason: why.reason };
+    if (why) return { status: "skipped", reason: why.reason, verdict: why.verdict };
     if (this.dryRun) return { status: "dry-run" };
 
     let gasLimit: bigint;
@@ -181,8 +173,8 @@ export class Sender {
     try {
       const hashes = [first.hash];
       let signed = first.signed;
-      let current = action;
-      let dropped: { hashes: Set<string>; reason: string } | undefined;
+      // Set once the action is stale: from then on the transfer to ourselves is what gets sent.
+      let dropped: { hashes: Set<string>; reason: string; noop: Action } | undefined;
       for (let period = 0; period < GIVE_UP_PERIODS; period++) {
         const receipt = await this.waitAny(hashes, this.fees.replaceAfterMs);
         if (receipt) {
@@ -194,20 +186,20 @@ export class Sender {
         if (!dropped && action.kind !== "unstick") {
           const reason = await this.stale(action);
           if (reason !== undefined) {
-            dropped = { hashes: new Set(), reason };
-            current = this.noop(nonce);
+            dropped = { hashes: new Set(), reason, noop: this.noop(nonce) };
             gasLimit = NOOP_GAS;
           }
         }
+        const current = dropped?.noop ?? action;
         const bumped = this.bump(fees);
-        if (!sameFees(bumped, fees) || current !== action) {
+        if (!sameFees(bumped, fees) || dropped) {
           fees = bumped;
           signed = await this.sign(current, nonce, gasLimit, fees);
         }
         try {
           // At the cap the same transaction is sent again, in case a node dropped it from its pool.
           const hash = await this.rpc.run((p) => p.send("eth_sendRawTransaction", [signed]));
-          if (current !== action) dropped?.hashes.add(hash);
+          dropped?.hashes.add(hash);
           if (!hashes.includes(hash)) {
             hashes.push(hash);
             this.hooks.onReplaced?.(current, hash, nonce, fees.maxFeePerGas);
@@ -227,19 +219,27 @@ export class Sender {
     return { status: "failed", reason: "not mined" };
   }
 
-  /** Why `action` would no longer do anything (a race lost, a wait), or undefined if it still would. */
-  private async stale(action: Action): Promise<string | undefined> {
+  /**
+   * Why `action` would not do anything now: a decoded revert (race, wait or failure), a no-op by its `wouldAct`, or
+   * an endpoint fault (no answer); undefined when it would act.
+   */
+  private async simulate(action: Action): Promise<{ reason: string; verdict: Verdict | "fault" } | undefined> {
     const from = this.wallet.address;
     try {
       const returned = await this.rpc.run((p) => p.call({ from, to: action.to, data: action.data }));
-      return action.wouldAct && !action.wouldAct(returned) ? "no-op" : undefined;
+      return action.wouldAct && !action.wouldAct(returned) ? { reason: "no-op", verdict: "race" } : undefined;
     } catch (error) {
       const data = revertData(error);
-      // An endpoint fault is no reason to give the action up.
-      if (data === undefined) return undefined;
+      if (data === undefined) return { reason: `simulation: ${short(error)}`, verdict: "fault" };
       const decoded = decodeRevert(data);
-      return decoded.verdict === "failure" ? undefined : decoded.name;
+      return { reason: decoded.name, verdict: decoded.verdict };
     }
+  }
+
+  /** Why `action`, in flight, is no longer worth mining (a race lost, a wait); a fault or failure is no reason. */
+  private async stale(action: Action): Promise<string | undefined> {
+    const why = await this.simulate(action);
+    return why?.verdict === "race" || why?.verdict === "wait" ? why.reason : undefined;
   }
 
   /** A zero-value transfer to ourselves: what frees a nonce. */

@@ -108,11 +108,11 @@ describe("keeper against a hardhat node (KPR-1 … KPR-7)", function () {
     return traders;
   }
 
-  /** Waits until `check` holds (up to 30 s: a wait on an event, not a set time, so a slow machine cannot fail it). */
-  async function eventually(check: () => Promise<boolean>): Promise<void> {
-    const until = Date.now() + 30_000;
+  /** Waits until `check` holds (30 s unless `ms` says: a wait on an event, not a set time, so a slow machine cannot fail it). */
+  async function eventually(check: () => Promise<boolean>, ms = 30_000): Promise<void> {
+    const until = Date.now() + ms;
     while (!(await check())) {
-      if (Date.now() > until) throw new Error("not within 30 s");
+      if (Date.now() > until) throw new Error(`not within ${ms} ms`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }
@@ -403,17 +403,10 @@ describe("keeper against a hardhat node (KPR-1 … KPR-7)", function () {
         s.close();
       }
     };
-    const waitFor = async (what: () => Promise<boolean>, ms: number) => {
-      const until = Date.now() + ms;
-      while (!(await what())) {
-        if (Date.now() > until) throw new Error("timed out");
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    };
     let child = start();
     try {
       const head = await node.provider.getBlockNumber();
-      await waitFor(async () => cursor() >= head, 60_000);
+      await eventually(async () => cursor() >= head, 60_000);
       child.kill("SIGKILL");
       await new Promise((r) => child.once("exit", r));
       const indexed = cursor();
@@ -422,10 +415,10 @@ describe("keeper against a hardhat node (KPR-1 … KPR-7)", function () {
       await h.advance(3);
       await h.stack.setPrice(ETH, 3_000n);
       child = start();
-      await waitFor(async () => (await positionSize(traders[4].address)) !== 0n, 60_000);
+      await eventually(async () => (await positionSize(traders[4].address)) !== 0n, 60_000);
       expect(cursor()).to.be.greaterThan(indexed);
       await h.stack.setPrice(ETH, 2_870n);
-      await waitFor(() => allClosed(traders), 60_000);
+      await eventually(() => allClosed(traders), 60_000);
     } finally {
       if (child.exitCode === null) child.kill("SIGKILL");
       rmSync(dir, { recursive: true, force: true });
