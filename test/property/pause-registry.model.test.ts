@@ -13,70 +13,11 @@ import { ethers, network } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import type { ContractTransactionResponse, Signer } from "ethers";
 import type { PauseRegistry } from "../../typechain-types";
-import { foundationFixture, ETH, BTC, GLOBAL } from "../helpers/fixtures";
-import { Action, ACTION_COUNT, ALL_ACTIONS, DERISKING, mask } from "../helpers/actions";
+import { foundationFixture, GLOBAL } from "../helpers/fixtures";
+import { ACTION_COUNT, DERISKING } from "../helpers/actions";
 import { HOUR } from "../../deploy/foundation";
 import { timelockSigner } from "../helpers/timelock";
-
-const SCOPES = [GLOBAL, ETH, BTC];
-const MAX_GUARDIAN_PAUSE = 72n * HOUR;
-const GRACE = HOUR;
-const GRACE_ACTIONS = DERISKING | mask(Action.Deposit, Action.Liquidate);
-const LIQUIDATE = mask(Action.Liquidate);
-
-interface ScopeModel {
-  guardianMask: bigint;
-  confirmedMask: bigint;
-  guardianUntil: bigint;
-  resumedAt: bigint;
-  /** When the guardian pause now in force began (the spec's clock: it may last maxGuardianPause from here). */
-  guardianSince: bigint;
-}
-
-class RegistryModel {
-  now = 0n;
-  scopes = new Map<string, ScopeModel>(
-    SCOPES.map((s) => [
-      s,
-      { guardianMask: 0n, confirmedMask: 0n, guardianUntil: 0n, resumedAt: 0n, guardianSince: 0n },
-    ]),
-  );
-
-  scope(id: string): ScopeModel {
-    return this.scopes.get(id)!;
-  }
-  lapsedAt(s: ScopeModel): bigint {
-    return s.guardianMask !== 0n && s.guardianUntil <= this.now ? s.guardianUntil : 0n;
-  }
-  settleLapse(s: ScopeModel): void {
-    const lapsed = this.lapsedAt(s);
-    if (lapsed !== 0n) {
-      if ((s.guardianMask & GRACE_ACTIONS) !== 0n && lapsed > s.resumedAt) s.resumedAt = lapsed;
-      s.guardianMask = 0n;
-    }
-  }
-  active(s: ScopeModel): bigint {
-    return s.confirmedMask | (this.now < s.guardianUntil ? s.guardianMask : 0n);
-  }
-  paused(market: string): bigint {
-    const global = this.active(this.scopes.get(GLOBAL)!);
-    const m = market === GLOBAL ? global : global | this.active(this.scopes.get(market)!);
-    // Nobody is liquidated who cannot reduce or close.
-    return (m & DERISKING) !== 0n ? m | LIQUIDATE : m;
-  }
-  resumed(s: ScopeModel): bigint {
-    const lapsed = (s.guardianMask & GRACE_ACTIONS) !== 0n ? this.lapsedAt(s) : 0n;
-    return lapsed > s.resumedAt ? lapsed : s.resumedAt;
-  }
-  graceEnd(market: string): bigint {
-    let r = this.resumed(this.scopes.get(GLOBAL)!);
-    if (market !== GLOBAL) {
-      const own = this.resumed(this.scopes.get(market)!);
-      if (own > r) r = own;
-    }
-    return r === 0n ? 0n : r + GRACE;
-  }
-}
+import { MAX_GUARDIAN_PAUSE, RegistryModel, SCOPES } from "../helpers/pause-model";
 
 interface Real {
   registry: PauseRegistry;
@@ -136,82 +77,55 @@ abstract class RegistryCall implements Cmd {
   }
 }
 
-function invalid(actions: bigint): boolean {
-  return actions === 0n || (actions & ~ALL_ACTIONS) !== 0n;
-}
-
 class GuardianPause extends RegistryCall {
   readonly fn = "pause";
   predict(m: RegistryModel) {
-    if (invalid(this.actions)) return "PauseRegistryInvalidActions";
-    if ((this.actions & DERISKING) !== 0n) return "PauseRegistryGuardianCannotPause";
-    const s = m.scope(this.scope);
-    const live = m.lapsedAt(s) !== 0n ? 0n : s.guardianMask;
-    if ((this.actions & ~(s.confirmedMask | live)) === 0n) return "PauseRegistryAlreadyPaused";
-    return null;
+    return m.predictPause(this.scope, this.actions);
   }
   send(r: Real) {
     return r.registry.connect(r.guardian).pause(this.scope, this.actions, "model");
   }
   apply(m: RegistryModel) {
-    const s = m.scope(this.scope);
-    m.settleLapse(s);
-    if (s.guardianMask === 0n) {
-      s.guardianUntil = m.now + MAX_GUARDIAN_PAUSE;
-      s.guardianSince = m.now;
-    }
-    s.guardianMask |= this.actions & ~s.confirmedMask;
+    m.applyPause(this.scope, this.actions);
   }
 }
 
 class Confirm extends RegistryCall {
   readonly fn = "confirmPause";
   predict(m: RegistryModel) {
-    if (invalid(this.actions)) return "PauseRegistryInvalidActions";
-    if ((this.actions & ~m.scope(this.scope).confirmedMask) === 0n) return "PauseRegistryAlreadyPaused";
-    return null;
+    return m.predictConfirm(this.scope, this.actions);
   }
   send(r: Real) {
     return r.registry.connect(r.timelock).confirmPause(this.scope, this.actions, "model");
   }
   apply(m: RegistryModel) {
-    const s = m.scope(this.scope);
-    m.settleLapse(s);
-    s.confirmedMask |= this.actions;
-    s.guardianMask &= ~this.actions;
+    m.applyConfirm(this.scope, this.actions);
   }
 }
 
 class Unpause extends RegistryCall {
   readonly fn = "unpause";
   predict(m: RegistryModel) {
-    if (invalid(this.actions)) return "PauseRegistryInvalidActions";
-    if ((this.actions & m.active(m.scope(this.scope))) === 0n) return "PauseRegistryNotPaused";
-    return null;
+    return m.predictUnpause(this.scope, this.actions);
   }
   send(r: Real) {
     return r.registry.connect(r.timelock).unpause(this.scope, this.actions, "model");
   }
   apply(m: RegistryModel) {
-    const s = m.scope(this.scope);
-    m.settleLapse(s);
-    const cleared = this.actions & (s.confirmedMask | s.guardianMask);
-    s.confirmedMask &= ~cleared;
-    s.guardianMask &= ~cleared;
-    if ((cleared & GRACE_ACTIONS) !== 0n) s.resumedAt = m.now;
+    m.applyUnpause(this.scope, this.actions);
   }
 }
 
 class RecordExpiry extends RegistryCall {
   readonly fn = "recordExpiry";
   predict(m: RegistryModel) {
-    return m.lapsedAt(m.scope(this.scope)) === 0n ? "PauseRegistryNothingExpired" : null;
+    return m.predictRecordExpiry(this.scope);
   }
   send(r: Real) {
     return r.registry.connect(r.anyone).recordExpiry(this.scope);
   }
   apply(m: RegistryModel) {
-    m.settleLapse(m.scope(this.scope));
+    m.applyRecordExpiry(this.scope);
   }
 }
 

@@ -60,7 +60,7 @@ describe("Scenario: attacks on the options", () => {
     expect(await roundTripAround(f, f.shortPut, units(100), 2_985n)).to.be.lessThan(0n);
   });
 
-  it("OPT-3, OPT-4: no round trip around a known update within the price band profits (fast-check)", async () => {
+  it("OPT-3, OPT-4, INV-RT-2: no round trip around a known update within the price band profits (fast-check)", async () => {
     // Moves of up to $15 on $3,000 (the 0.5 % band), either way, on short- and long-dated calls and puts.
     await fc.assert(
       fc.asyncProperty(

@@ -33,7 +33,7 @@ describe("Scenario: trading attacks (SPEC §14)", function () {
     expect(await collateral(f, f.mallory.address)).to.be.lt(start);
   });
 
-  it("PERP-4: an open–close round trip at one price never profits", async function () {
+  it("PERP-4, INV-RT-1: an open–close round trip at one price never profits", async function () {
     const f = await loadFixture(perpsFixture);
     await f.trade(f.carol, ETH, -units(37)); // some skew already in the market
     for (const size of [units(1) / 1000n, units(3), -units(50), units(333)]) {
