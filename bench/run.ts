@@ -4,13 +4,14 @@
  * bench/results.json as {"gas": {"<operation>": gasUsed}, "keeper": {...}, ...} (SPEC §13). It reports; it never
  * fails on a number.
  */
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import hre from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { HOUR } from "../deploy/foundation";
 import { formatTable, measure, type GasResult } from "./harness";
 import { governanceMeasurements } from "./governance";
+import { fuzzMeasurements } from "./fuzz";
 import { keeperMeasurements } from "./keeper";
 import { optionsMeasurements } from "./options";
 import { oracleMeasurements } from "./oracle";
@@ -29,16 +30,24 @@ async function main(): Promise<void> {
   }
 
   console.log(formatTable(results));
+  const file = path.join(__dirname, "results.json");
+  // A part skipped with `none` keeps its figures from the last run that measured it.
+  const previous = existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : {};
+  console.log("\nfuzz (the model-based invariant suite, every invariant after every command):");
+  const fuzz = process.env.BENCH_FUZZ === "none" ? (previous.fuzz ?? {}) : await fuzzMeasurements();
+  for (const [name, value] of Object.entries(fuzz)) console.log(`  fuzz.${name}: ${JSON.stringify(value)}`);
   console.log("\nkeeper (a hardhat node with 1-second blocks and a 30 M block gas limit):");
   // BENCH_KEEPER=liquidate,restart runs only those (health, liquidate, restart); BENCH_KEEPER=none skips them.
   const only = process.env.BENCH_KEEPER?.split(",").map((s) => s.trim());
-  const keeper = only?.includes("none") ? {} : await keeperMeasurements(only);
+  const keeper = only?.includes("none") ? (previous.keeper ?? {}) : await keeperMeasurements(only);
   for (const [name, value] of Object.entries(keeper)) console.log(`  keeper.${name}: ${JSON.stringify(value)}`);
   const solidity = hre.config.solidity.compilers[0];
   const out = {
     gas: Object.fromEntries(results.map((r) => [r.name, Number(r.gasUsed)])),
     budgets: Object.fromEntries(results.filter((r) => r.budget !== undefined).map((r) => [r.name, Number(r.budget)])),
     keeper,
+    fuzz,
+    fuzzTargets: { commands_per_s: 200 },
     keeperTargets: {
       health_10k_ms: 2_000,
       health_10k_rpc_calls: 20,
@@ -53,7 +62,6 @@ async function main(): Promise<void> {
       note: "gasUsed of each transaction receipt, 21,000 base included",
     },
   };
-  const file = path.join(__dirname, "results.json");
   writeFileSync(file, JSON.stringify(out, null, 2) + "\n");
   console.log(`\nwrote ${path.relative(process.cwd(), file)}`);
 }

@@ -9,7 +9,7 @@
  * before a transaction sees exactly the time that transaction will run at.
  */
 import { ethers, network } from "hardhat";
-import { Interface, type BaseContract, type Result } from "ethers";
+import { type BaseContract, type FunctionFragment, Interface, type Result } from "ethers";
 import { setBalance, time } from "@nomicfoundation/hardhat-network-helpers";
 import { seriesId } from "../../deploy/options";
 import {
@@ -194,7 +194,9 @@ export class Chain {
     const [results] = this.batch.interface.decodeFunctionResult("read", out);
     return (results as { ok: boolean; data: string }[]).map((r, i) => {
       if (!r.ok) return { ok: false, ...this.decode(r.data) };
-      const decoded = calls[i].iface.decodeFunctionResult(calls[i].fn, r.data);
+      const call = calls[i];
+      if (call.word) return { ok: true, value: decodeWord(call.word, r.data) };
+      const decoded = call.iface.decodeFunctionResult(call.fn, r.data);
       return { ok: true, value: decoded.length === 1 ? decoded[0] : decoded };
     });
   }
@@ -204,13 +206,44 @@ export interface View {
   target: string;
   data: string;
   iface: Interface;
-  fn: string;
+  fn: FunctionFragment;
+  /** How to decode a lone word without the ABI coder (most views return one). */
+  word?: "uint" | "int" | "bool" | "address";
 }
 
 export type ViewResult = { ok: true; value: unknown } | ({ ok: false } & Failure);
 
-/** A view call of `fn(...args)` on `contract` at `address`, for `Chain.read`. */
+const views = new Map<string, View>();
+
+/**
+ * A view call of `fn(...args)` on `contract` at `address`, for `Chain.read`. Encoded once per distinct call: the
+ * suite reads the same views after every command, and the ABI coder is most of a batch read's cost.
+ */
 export function view(contract: BaseContract, address: string, fn: string, args: unknown[] = []): View {
-  const iface = contract.interface as Interface;
-  return { target: address, data: iface.encodeFunctionData(fn, args), iface, fn };
+  const key = `${address}.${fn}(${args.map(String).join(",")})`;
+  let cached = views.get(key);
+  if (!cached) {
+    const iface = contract.interface as Interface;
+    const fragment = iface.getFunction(fn, args)!;
+    const outputs = fragment.outputs;
+    const type = outputs.length === 1 ? outputs[0].type : "";
+    const word = /^uint\d+$/.test(type)
+      ? "uint"
+      : /^int\d+$/.test(type)
+        ? "int"
+        : type === "bool" || type === "address"
+          ? type
+          : undefined;
+    cached = { target: address, data: iface.encodeFunctionData(fragment, args), iface, fn: fragment, word };
+    views.set(key, cached);
+  }
+  return cached;
+}
+
+function decodeWord(kind: NonNullable<View["word"]>, data: string): unknown {
+  const x = BigInt(data.slice(0, 66));
+  if (kind === "uint") return x;
+  if (kind === "int") return BigInt.asIntN(256, x);
+  if (kind === "bool") return x !== 0n;
+  return ethers.getAddress(`0x${data.slice(26, 66)}`);
 }
