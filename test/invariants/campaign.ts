@@ -85,13 +85,13 @@ export const commands: fc.Arbitrary<C.Command>[] = [
     .tuple(
       market,
       fc.oneof(
-        { weight: 8, arbitrary: fc.bigInt({ min: -300n, max: 300n }) },
+        { weight: 8, arbitrary: fc.bigInt({ min: -800n, max: 800n }) },
         { weight: 1, arbitrary: fc.bigInt({ min: 1_200n, max: 2_500n }) },
         { weight: 1, arbitrary: fc.bigInt({ min: -2_500n, max: -1_200n }) },
       ),
     )
     .map(([mk, b]) => new C.MovePrice(mk, b)),
-  fc.tuple(market, fc.bigInt({ min: -300n, max: 300n })).map(([mk, b]) => new C.MovePrice(mk, b)),
+  fc.tuple(market, fc.bigInt({ min: -800n, max: 800n })).map(([mk, b]) => new C.MovePrice(mk, b)),
   fc
     .tuple(market, fc.nat(2), fc.constantFrom("stuck" as const, "off" as const))
     .map(([mk, s, k]) => new C.BreakSource(mk, s, k)),
