@@ -838,11 +838,10 @@ export class LpRedeem extends Command {
   async act(m: Model, r: Real) {
     const who = r.lps[this.lp];
     const at = next(r);
-    const [state, freeShares, balance, locks, limits] = await r.chain.read(
+    const [state, freeShares, locks, limits] = await r.chain.read(
       [
         v(r, "pool", "poolState"),
         v(r, "pool", "freeShares", [who]),
-        v(r, "pool", "balanceOf", [who]),
         v(r, "pool", "lockedShares", [who]),
         v(r, "limiter", "limits"),
       ],
@@ -866,7 +865,6 @@ export class LpRedeem extends Command {
       if (assets > ok<{ available: bigint }>(limits, "limits").available) return ["OutflowLimiterExceeded"];
       return [null];
     })();
-    void balance;
     const outcome = await send(r, who, r.sys.pool, r.at.pool, "redeem", [shares, who, who]);
     expectOutcome(m, outcome, predicted, this.toString());
   }

@@ -5,17 +5,10 @@
  * update time because the suite's commands are the only ones that move them, and it records a read wherever a
  * transaction of the suite reads a price for risk, for de-risking or for liquidation.
  */
-export const WAD = 10n ** 18n;
-const BPS = 10_000n;
+import type { OracleMarketConfig } from "../../deploy/oracle";
+import { Reason } from "../helpers/oracle";
 
-export enum Reason {
-  None,
-  SequencerDown,
-  SequencerGrace,
-  NoQuorum,
-  Divergence,
-  Jump,
-}
+const BPS = 10_000n;
 
 export interface SourceModel {
   /** 18-decimal USD. */
@@ -24,14 +17,8 @@ export interface SourceModel {
   maxStaleness: bigint;
 }
 
-export interface OracleLimits {
-  minPrice: bigint;
-  maxPrice: bigint;
-  minSources: bigint;
-  maxDeviationBps: bigint;
-  maxJumpBps: bigint;
-  recoveryReads: bigint;
-}
+/** A market's band, quorum, deviation, jump and recovery, as listed. */
+export type OracleLimits = Omit<OracleMarketConfig, "market" | "sources">;
 
 /** What the aggregator records per market between reads. */
 interface Recorded {
