@@ -50,15 +50,24 @@ export const PYTH_STALENESS = 120n;
 
 /** One signed Pyth price message for ETH-USD, as Hermes would serve it (0.1 % confidence unless given). */
 export async function pythVaa(pyth: MockPyth, usd: bigint, opts: { conf?: bigint; publishTime?: bigint } = {}) {
+  return pythVaa8(pyth, usd * 10n ** 8n, opts);
+}
+
+/** The same for a price in Pyth's 8 decimals. */
+async function pythVaa8(pyth: MockPyth, price: bigint, opts: { conf?: bigint; publishTime?: bigint } = {}) {
   const publishTime = opts.publishTime ?? BigInt(await time.latest());
-  const price = usd * 10n ** 8n;
   const conf = opts.conf ?? price / 1000n;
   return pyth.createPriceFeedUpdateData(PYTH_ETH, price, conf, PYTH_EXPO, price, conf, publishTime, 0);
 }
 
-/** The same message wrapped for `IPriceSource.update` (`abi.encode(bytes[])`). */
+/** The message wrapped for `IPriceSource.update` (`abi.encode(bytes[])`). */
 export async function pythUpdate(pyth: MockPyth, usd: bigint, opts: { conf?: bigint; publishTime?: bigint } = {}) {
-  return ethers.AbiCoder.defaultAbiCoder().encode(["bytes[]"], [[await pythVaa(pyth, usd, opts)]]);
+  return pythUpdate8(pyth, usd * 10n ** 8n, opts);
+}
+
+/** The same for a price in Pyth's 8 decimals. */
+export async function pythUpdate8(pyth: MockPyth, price: bigint, opts: { conf?: bigint; publishTime?: bigint } = {}) {
+  return ethers.AbiCoder.defaultAbiCoder().encode(["bytes[]"], [[await pythVaa8(pyth, price, opts)]]);
 }
 
 /**

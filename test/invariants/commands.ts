@@ -7,8 +7,14 @@
 import fc from "fast-check";
 import { ethers } from "hardhat";
 import type { Interface } from "ethers";
+import type { IOptionsEngine } from "../../typechain-types/contracts/interfaces/IOptionsEngine";
+import type { ILiquidityPool } from "../../typechain-types/contracts/interfaces/ILiquidityPool";
+import type { IPerpsEngine } from "../../typechain-types/contracts/interfaces/IPerpsEngine";
+import type { IPerpsMarkets } from "../../typechain-types/contracts/interfaces/IPerpsMarkets";
+import type { PerpsLens } from "../../typechain-types/contracts/perps/PerpsLens";
 import { Action, mask } from "../helpers/actions";
 import { GLOBAL } from "../helpers/fixtures";
+import { PYTH_FEE, pythUpdate8 } from "../helpers/oracle";
 import { margins } from "../helpers/perps-math";
 import { checkInvariants } from "./invariants";
 import {
@@ -21,6 +27,7 @@ import {
   max,
   min,
   type Model,
+  type OrderModel,
   type Prediction,
   tradeAction,
   USD_SCALE,
@@ -34,38 +41,13 @@ const scopeName = (scope: string) => (scope === GLOBAL ? "GLOBAL" : name(scope))
 const LONG_MAX = ethers.MaxUint256 >> 129n;
 const UNTRUSTED = "PriceAggregatorUntrusted";
 
-interface Health {
-  equity: bigint;
-  initialMargin: bigint;
-  maintenanceMargin: bigint;
-  liquidatable: boolean;
-}
-interface MarketConfig {
-  skewScale: bigint;
-  maxPositionSize: bigint;
-  maxLongOpenInterest: bigint;
-  maxShortOpenInterest: bigint;
-  liquidationStep: bigint;
-  minMargin: bigint;
-  makerFeeBps: bigint;
-  takerFeeBps: bigint;
-  maintenanceMarginBps: bigint;
-  reserveBps: bigint;
-  maxLeverage: bigint;
-}
-interface MarketState {
-  longOpenInterest: bigint;
-  shortOpenInterest: bigint;
-  reserved: bigint;
-  liquidationWindowStart: bigint;
-  liquidatedInWindow: bigint;
-}
-interface PerpsGlobal {
-  minOrderDelay: bigint;
-  orderWindow: bigint;
-  liquidationWindow: bigint;
-  minKeeperFee: bigint;
-}
+type Health = PerpsLens.AccountHealthStructOutput["health"];
+type MarketConfig = IPerpsMarkets.MarketConfigStructOutput;
+type MarketState = IPerpsEngine.MarketStateStructOutput;
+type PerpsGlobal = IPerpsMarkets.GlobalConfigStructOutput;
+type OptionsGlobal = IOptionsEngine.GlobalConfigStructOutput;
+type PoolState = ILiquidityPool.PoolStateStructOutput;
+type AccountHealth = PerpsLens.AccountHealthStructOutput;
 
 /** A command: acts (observe, predict, send, compare, update the model), then the global invariants are checked. */
 export abstract class Command implements fc.AsyncCommand<Model, Real> {
@@ -183,13 +165,6 @@ export class MarginWithdraw extends Command {
 // Perps orders
 // ---------------------------------------------------------------------------------------------------------------
 
-function marketIndex(market: string): number {
-  return MARKETS.indexOf(market);
-}
-
-/** The model's price of `market` for sizing: the healthy sources' price. */
-const priceOf = (m: Model, market: string) => m.target.get(market)!;
-
 export class CommitOrder extends Command {
   constructor(
     readonly trader: number,
@@ -218,12 +193,13 @@ export class CommitOrder extends Command {
       ],
       "next",
     );
-    const h = ok<{ health: Health }[]>(health, "healthOf")[0].health;
+    const h = ok<AccountHealth[]>(health, "healthOf")[0].health;
     const c = ok<[string, MarketConfig]>(config, "marketAt")[1];
     const g = ok<PerpsGlobal>(global, "globalConfig");
-    const price = priceOf(m, market);
+    // Sized at the price the healthy sources publish.
+    const price = m.target.get(market)!;
     // What the state allows: the notional the margin headroom carries, and the one the pool's free cash can reserve.
-    const headroom = h.equity - BigInt(h.initialMargin);
+    const headroom = h.equity - h.initialMargin;
     const byMargin = headroom > 0n ? headroom * c.maxLeverage : 0n;
     const byPool = (ok<[bigint, bigint]>(liquidity, "liquidityFor")[1] * USD_SCALE * BPS) / c.reserveBps;
     const allowed = min(byMargin, byPool);
@@ -267,32 +243,11 @@ export class ExecuteOrder extends Command {
   async act(m: Model, r: Real) {
     const t = pick([...m.orders.keys()], this.trader) ?? r.traders[this.trader % r.traders.length];
     const order = m.orders.get(t);
-    if (order && this.refresh) await publish(m, r, order.market);
-    const at = next(r);
-    const market = order?.market ?? MARKETS[0];
-    const index = marketIndex(market);
-    const [health, config, global, state, reserved, liquidity] = await r.chain.read(
-      [
-        v(r, "lens", "healthOf", [[t]]),
-        v(r, "markets", "marketAt", [index]),
-        v(r, "markets", "globalConfig"),
-        v(r, "engine", "marketState", [market]),
-        v(r, "engine", "reservedAssets"),
-        v(r, "pool", "liquidityFor", [r.at.engine]),
-      ],
-      "next",
-    );
-    const predicted = this.predict(m, t, at, {
-      health: ok<{ health: Health }[]>(health, "healthOf")[0].health,
-      config: ok<[string, MarketConfig]>(config, "marketAt")[1],
-      global: ok<PerpsGlobal>(global, "globalConfig"),
-      state: ok<MarketState>(state, "marketState"),
-      reserved: ok<bigint>(reserved, "reservedAssets"),
-      free: ok<[bigint, bigint]>(liquidity, "liquidityFor")[1],
-    });
+    const predicted = order ? await this.predict(m, r, t, order) : ["PerpsNoOrder"];
     const outcome = await send(r, r.keeper, r.sys.engine, r.at.engine, "executeOrder", [t]);
     expectOutcome(m, outcome, predicted, this.toString());
     if (!outcome.ok || !order) return;
+    const market = order.market;
     m.orders.delete(t);
     const old = m.position(t, market);
     m.setPosition(t, market, old + order.sizeDelta);
@@ -302,21 +257,29 @@ export class ExecuteOrder extends Command {
     }
   }
 
-  private predict(
-    m: Model,
-    t: string,
-    at: bigint,
-    o: {
-      health: Health;
-      config: MarketConfig;
-      global: PerpsGlobal;
-      state: MarketState;
-      reserved: bigint;
-      free: bigint;
-    },
-  ): Prediction {
-    const order = m.orders.get(t);
-    if (!order) return ["PerpsNoOrder"];
+  /** Publishes fresh prices when asked, then observes and predicts the execution of `order`. */
+  private async predict(m: Model, r: Real, t: string, order: OrderModel): Promise<Prediction> {
+    if (this.refresh) await publish(m, r, order.market);
+    const at = next(r);
+    const [health, config, global, state, reserved, liquidity] = await r.chain.read(
+      [
+        v(r, "lens", "healthOf", [[t]]),
+        v(r, "markets", "marketAt", [MARKETS.indexOf(order.market)]),
+        v(r, "markets", "globalConfig"),
+        v(r, "engine", "marketState", [order.market]),
+        v(r, "engine", "reservedAssets"),
+        v(r, "pool", "liquidityFor", [r.at.engine]),
+      ],
+      "next",
+    );
+    const o = {
+      health: ok<AccountHealth[]>(health, "healthOf")[0].health,
+      config: ok<[string, MarketConfig]>(config, "marketAt")[1],
+      global: ok<PerpsGlobal>(global, "globalConfig"),
+      state: ok<MarketState>(state, "marketState"),
+      reserved: ok<bigint>(reserved, "reservedAssets"),
+      free: ok<[bigint, bigint]>(liquidity, "liquidityFor")[1],
+    };
     if (at < order.committedAt + o.global.minOrderDelay) return ["PerpsOrderNotReady"];
     if (at > order.committedAt + o.global.orderWindow) return ["PerpsOrderExpired"];
     const verdict = m.verdict(order.market, at);
@@ -470,7 +433,7 @@ async function observeLiquidation(r: Real, accounts: string[]): Promise<Liquidat
     ],
     "next",
   );
-  const healths = ok<{ health: Health }[]>(results[0], "healthOf");
+  const healths = ok<AccountHealth[]>(results[0], "healthOf");
   const g = ok<PerpsGlobal>(results[1], "globalConfig");
   const configs = MARKETS.map((_, i) => ok<[string, MarketConfig]>(results[2 + i], "marketAt")[1]);
   const states = MARKETS.map((_, i) => ok<MarketState>(results[2 + MARKETS.length + i], "marketState"));
@@ -511,12 +474,19 @@ function stepsUsed(o: LiquidationView, at: bigint): bigint[] {
   return o.states.map((s) => (at >= s.liquidationWindowStart + o.window ? 0n : s.liquidatedInWindow));
 }
 
-function applyLiquidation(m: Model, account: string, closes: bigint[], at: bigint): void {
-  MARKETS.forEach((market, i) => {
+/** `account`'s positions after a liquidation closes `closes` of each (toward zero). */
+function afterLiquidation(m: Model, account: string, closes: bigint[]): bigint[] {
+  return MARKETS.map((market, i) => {
     const size = m.position(account, market);
-    if (size === 0n) return;
-    m.recordRead(market, at);
-    m.setPosition(account, market, size > 0n ? size - closes[i] : size + closes[i]);
+    return size > 0n ? size - closes[i] : size + closes[i];
+  });
+}
+
+/** Sets `account`'s positions to `sizes` after a liquidation at `at`, which read the price of each market it held. */
+function applyLiquidation(m: Model, account: string, sizes: bigint[], at: bigint): void {
+  MARKETS.forEach((market, i) => {
+    if (m.position(account, market) !== 0n) m.recordRead(market, at);
+    m.setPosition(account, market, sizes[i]);
   });
 }
 
@@ -533,7 +503,7 @@ export class Liquidate extends Command {
     const plan = predictLiquidation(m, t, at, o, stepsUsed(o, at));
     const outcome = await send(r, r.keeper, r.sys.engine, r.at.engine, "liquidate", [t]);
     expectOutcome(m, outcome, ["error" in plan ? plan.error : null], this.toString());
-    if (outcome.ok && "closes" in plan) applyLiquidation(m, t, plan.closes, r.chain.now);
+    if (outcome.ok && "closes" in plan) applyLiquidation(m, t, afterLiquidation(m, t, plan.closes), r.chain.now);
   }
 }
 
@@ -560,11 +530,7 @@ export class LiquidateMany extends Command {
     r.traders.forEach((t, i) => {
       const { plan, near } = plans[i];
       const actual = MARKETS.map((_, j) => ok<{ size: bigint }>(positions[i * MARKETS.length + j], "positionOf").size);
-      const expected = MARKETS.map((mk, j) =>
-        "closes" in plan
-          ? m.position(t, mk) - (m.position(t, mk) > 0n ? plan.closes[j] : -plan.closes[j])
-          : m.position(t, mk),
-      );
+      const expected = "closes" in plan ? afterLiquidation(m, t, plan.closes) : MARKETS.map((mk) => m.position(t, mk));
       const matches = actual.every((a, j) => a === expected[j]);
       if (!matches && !near) {
         throw new Error(
@@ -573,10 +539,7 @@ export class LiquidateMany extends Command {
       }
       if (!matches || near) m.stats.edges++;
       if (actual.some((a, j) => a !== m.position(t, MARKETS[j]))) {
-        MARKETS.forEach((mk, j) => {
-          if (m.position(t, mk) !== 0n) m.recordRead(mk, r.chain.now);
-          m.setPosition(t, mk, actual[j]);
-        });
+        applyLiquidation(m, t, actual, r.chain.now);
         m.count("liquidateMany: liquidated");
       }
     });
@@ -609,11 +572,6 @@ export class ClaimProfit extends Command {
 // Options
 // ---------------------------------------------------------------------------------------------------------------
 
-interface GlobalOptions {
-  tradingCutoff: bigint;
-  maxUtilisationBps: bigint;
-}
-
 export class BuyOption extends Command {
   constructor(
     readonly trader: number,
@@ -637,14 +595,14 @@ export class BuyOption extends Command {
       ],
       "next",
     );
-    const g = ok<GlobalOptions>(global, "globalConfig");
+    const g = ok<OptionsGlobal>(global, "globalConfig");
     const [cash, free] = ok<[bigint, bigint]>(liquidity, "liquidityFor");
     const lockedNow = ok<bigint>(locked, "lockedAssets");
     const limit = (cash * g.maxUtilisationBps) / BPS;
     const room = min(free, limit > lockedNow ? limit - lockedNow : 0n);
     // Units of the option whose maximum payoff is `bps` of the room (collateral units → 18-decimal units).
     const amount = (room * this.bps * USD_SCALE * WAD) / BPS / s.maxPayoff;
-    const oi = m.openInterest.get(s.id) ?? 0n;
+    const oi = m.openInterest(s.id);
     const lockDelta =
       ceilDiv((oi + amount) * s.maxPayoff, WAD * USD_SCALE) - ceilDiv(oi * s.maxPayoff, WAD * USD_SCALE);
     const predicted = ((): Prediction => {
@@ -688,7 +646,7 @@ export class SellOption extends Command {
     const s = m.series[index];
     const at = next(r);
     const [global] = await r.chain.read([v(r, "options", "globalConfig")], "next");
-    const g = ok<GlobalOptions>(global, "globalConfig");
+    const g = ok<OptionsGlobal>(global, "globalConfig");
     const held = m.holding(t, s.id);
     const amount = (held * this.bps) / BPS;
     let predicted: Prediction;
@@ -773,7 +731,7 @@ export class RedeemOption extends Command {
     const outcome = await send(r, t, r.sys.options, r.at.options, "redeem", [s.id, amount]);
     expectOutcome(m, outcome, predicted, this.toString());
     if (!outcome.ok) return;
-    m.holdings.set(`${t}/${s.id}`, held - amount);
+    m.addHolding(t, s.id, -amount);
     await collectClaims(m, r, outcome);
   }
 }
@@ -781,14 +739,6 @@ export class RedeemOption extends Command {
 // ---------------------------------------------------------------------------------------------------------------
 // Liquidity providers and the outflow limiter
 // ---------------------------------------------------------------------------------------------------------------
-
-interface PoolState {
-  cash: bigint;
-  totalAssets: bigint;
-  withdrawable: bigint;
-  trusted: boolean;
-  queuedShares: bigint;
-}
 
 export class LpDeposit extends Command {
   constructor(
@@ -974,20 +924,8 @@ async function push(m: Model, r: Real, market: string, index: number): Promise<v
   } else if (index === 1) {
     outcome = await send(r, r.deployer, s.feed18, await s.feed18.getAddress(), "updateAnswer", [price]);
   } else {
-    const p8 = to8(price);
-    const publishTime = r.chain.now + 1n;
-    const vaa = await s.pyth.createPriceFeedUpdateData(
-      ethers.id("Crypto.ETH/USD"),
-      p8,
-      p8 / 1000n,
-      -8,
-      p8,
-      p8 / 1000n,
-      publishTime,
-      0,
-    );
-    const update = ethers.AbiCoder.defaultAbiCoder().encode(["bytes[]"], [[vaa]]);
-    outcome = await send(r, r.deployer, s.pythAdapter, await s.pythAdapter.getAddress(), "update", [update], 1n);
+    const update = await pythUpdate8(s.pyth, to8(price), { publishTime: r.chain.now + 1n });
+    outcome = await send(r, r.deployer, s.pythAdapter, await s.pythAdapter.getAddress(), "update", [update], PYTH_FEE);
   }
   if (!outcome.ok) throw new Error(`a price update of ${name(market)} source ${index} reverted: ${outcome.error}`);
   const source = m.oracles.get(market)!.sources[index];
@@ -1085,17 +1023,19 @@ export class Wait extends Command {
 // Governance and the guardian
 // ---------------------------------------------------------------------------------------------------------------
 
-/** Schedules `data` on `target` through the timelock, waits the delay, executes; returns the execution's outcome. */
-async function govern(r: Real, target: string, data: string): Promise<Outcome> {
+/**
+ * Schedules `data` on `target` through the timelock and waits the delay; the returned function executes it (its
+ * outcome is predicted at `next(r)` in between).
+ */
+async function schedule(r: Real, target: string, data: string): Promise<() => Promise<Outcome>> {
   const timelock = r.sys.timelock;
-  const zero = ethers.ZeroHash;
   // Unique per operation and the same on every replay.
   const salt = ethers.zeroPadValue(ethers.toBeHex(r.chain.now), 32);
-  const args = [target, 0n, data, zero, salt];
+  const args = [target, 0n, data, ethers.ZeroHash, salt];
   const scheduled = await send(r, r.governor, timelock, r.at.timelock, "schedule", [...args, r.delay]);
   if (!scheduled.ok) throw new Error(`scheduling through the timelock reverted: ${scheduled.error}`);
   r.chain.advance(r.delay);
-  return send(r, r.governor, timelock, r.at.timelock, "execute", args);
+  return () => send(r, r.governor, timelock, r.at.timelock, "execute", args);
 }
 
 export class GovernPause extends Command {
@@ -1112,13 +1052,12 @@ export class GovernPause extends Command {
     const fn = this.unpause ? "unpause" : "confirmPause";
     const registry = r.sys.pauseRegistry.interface as Interface;
     const data = registry.encodeFunctionData(fn, [this.scope, this.actions, "invariant suite"]);
-    // The execution runs after the delay: predict at that time.
-    m.pauses.now = r.chain.now + 2n + r.delay;
+    const execute = await schedule(r, r.at.registry, data);
+    m.pauses.now = next(r);
     const predicted = this.unpause
       ? m.pauses.predictUnpause(this.scope, this.actions)
       : m.pauses.predictConfirm(this.scope, this.actions);
-    const outcome = await govern(r, r.at.registry, data);
-    m.pauses.now = r.chain.now;
+    const outcome = await execute();
     expectOutcome(m, outcome, [predicted], this.toString());
     if (!outcome.ok) return;
     if (this.unpause) m.pauses.applyUnpause(this.scope, this.actions);
@@ -1154,6 +1093,8 @@ export interface Governed {
   key: string;
 }
 
+const parameterName = (p: Governed) => `${p.module}, ${scopeName(p.scope)}, ${p.key}`;
+
 export class GovernParameter extends Command {
   readonly movesMarket = true;
   constructor(
@@ -1163,15 +1104,14 @@ export class GovernParameter extends Command {
   ) {
     super();
   }
-  toString = () =>
-    `govern setParameter(${this.p.module}, ${scopeName(this.p.scope)}, ${this.p.key}, ${this.bps} bps of range)`;
+  toString = () => `govern setParameter(${parameterName(this.p)}, ${this.bps} bps of range)`;
   async act(m: Model, r: Real) {
     const key = ethers.encodeBytes32String(this.p.key);
     const [spec] = await r.chain.read([v(r, this.p.module, "parameterSpec", [key])], "latest");
     const s = ok<{ min: bigint; max: bigint }>(spec, "parameterSpec");
     const value = s.min + ((s.max - s.min) * this.bps) / BPS + (this.bps > BPS ? 1n : 0n);
     const data = r.sys[this.p.module].interface.encodeFunctionData("setParameter", [this.p.scope, key, value]);
-    const outcome = await govern(r, r.at[this.p.module], data);
+    const outcome = await (await schedule(r, r.at[this.p.module], data))();
     expectOutcome(m, outcome, [value > s.max ? "ParameterOutOfBounds" : null], this.toString());
   }
 }
@@ -1186,8 +1126,7 @@ export class GuardianTighten extends Command {
   ) {
     super();
   }
-  toString = () =>
-    `guardian tightenParameter(${this.p.module}, ${scopeName(this.p.scope)}, ${this.p.key}, ${this.bps} bps of current)`;
+  toString = () => `guardian tightenParameter(${parameterName(this.p)}, ${this.bps} bps of current)`;
   async act(m: Model, r: Real) {
     const key = ethers.encodeBytes32String(this.p.key);
     const [spec, current] = await r.chain.read(

@@ -39,7 +39,6 @@ export class Model {
   readonly orders = new Map<string, OrderModel>();
   readonly positions = new Map<string, bigint>();
   readonly holdings = new Map<string, bigint>();
-  readonly openInterest = new Map<bigint, bigint>();
   readonly settled = new Set<bigint>();
   /** Limiter claims not yet paid in full. */
   readonly claims = new Set<bigint>();
@@ -96,7 +95,10 @@ export class Model {
   }
   addHolding(holder: string, id: bigint, delta: bigint): void {
     this.holdings.set(`${holder}/${id}`, this.holding(holder, id) + delta);
-    this.openInterest.set(id, (this.openInterest.get(id) ?? 0n) + delta);
+  }
+  /** A series' open interest: what the traders hold (only they trade options). */
+  openInterest(id: bigint): bigint {
+    return this.traders.reduce((sum, t) => sum + this.holding(t, id), 0n);
   }
 
   /** Pauses as they stand at `at`. */

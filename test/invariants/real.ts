@@ -10,6 +10,8 @@ import type { Model, Prediction } from "./model";
 export interface Real {
   sys: System;
   chain: Chain;
+  /** The contracts by name. */
+  contracts: Record<keyof Real["at"], BaseContract>;
   /** Contract addresses by name. */
   at: Record<
     | "engine"
@@ -40,23 +42,26 @@ export interface Real {
 }
 
 export async function makeReal(sys: System): Promise<Real> {
-  const address = (c: BaseContract) => c.getAddress();
+  const contracts = {
+    engine: sys.engine,
+    accounts: sys.accounts,
+    pool: sys.pool,
+    options: sys.options,
+    aggregator: sys.aggregator,
+    registry: sys.pauseRegistry,
+    limiter: sys.limiter,
+    markets: sys.markets,
+    lens: sys.lens,
+    usdc: sys.usdc,
+    timelock: sys.timelock,
+  };
+  const names = Object.keys(contracts) as (keyof typeof contracts)[];
+  const addresses = await Promise.all(names.map((n) => contracts[n].getAddress()));
   return {
     sys,
     chain: await Chain.start(sys),
-    at: {
-      engine: await address(sys.engine),
-      accounts: await address(sys.accounts),
-      pool: await address(sys.pool),
-      options: await address(sys.options),
-      aggregator: await address(sys.aggregator),
-      registry: await address(sys.pauseRegistry),
-      limiter: await address(sys.limiter),
-      markets: await address(sys.markets),
-      lens: await address(sys.lens),
-      usdc: await address(sys.usdc),
-      timelock: await address(sys.timelock),
-    },
+    contracts,
+    at: Object.fromEntries(names.map((n, i) => [n, addresses[i]])) as Real["at"],
     traders: [sys.alice, sys.bob, sys.carol, sys.mallory].map((s) => s.address),
     lps: [sys.lp.address, sys.lp2.address],
     keeper: sys.keeper.address,
@@ -83,20 +88,7 @@ export function send(
 
 /** A view of one of the system's contracts by name. */
 export function v(r: Real, name: keyof Real["at"], fn: string, args: unknown[] = []): View {
-  const contracts: Record<keyof Real["at"], BaseContract> = {
-    engine: r.sys.engine,
-    accounts: r.sys.accounts,
-    pool: r.sys.pool,
-    options: r.sys.options,
-    aggregator: r.sys.aggregator,
-    registry: r.sys.pauseRegistry,
-    limiter: r.sys.limiter,
-    markets: r.sys.markets,
-    lens: r.sys.lens,
-    usdc: r.sys.usdc,
-    timelock: r.sys.timelock,
-  };
-  return view(contracts[name], r.at[name], fn, args);
+  return view(r.contracts[name], r.at[name], fn, args);
 }
 
 /** The value of a view that must have answered. */
