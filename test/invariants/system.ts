@@ -9,7 +9,7 @@
  * before a transaction sees exactly the time that transaction will run at.
  */
 import { ethers, network } from "hardhat";
-import { type BaseContract, type FunctionFragment, Interface, type Result } from "ethers";
+import { type BaseContract, type FunctionFragment, Interface, type ParamType, type Result } from "ethers";
 import { setBalance, time } from "@nomicfoundation/hardhat-network-helpers";
 import { seriesId } from "../../deploy/options";
 import {
@@ -17,7 +17,6 @@ import {
   BulwarkTimelock__factory,
   MockUSDC__factory,
   ViewBatch__factory,
-  type ViewBatch,
 } from "../../typechain-types";
 import { BTC, ETH } from "../helpers/fixtures";
 import { DAY, hourAfter, HOUR } from "../helpers/options";
@@ -42,8 +41,10 @@ export async function systemFixture() {
   await f.usdc.mint(lp2.address, usdc(10_000_000));
   await f.usdc.connect(lp2).approve(f.pool, ethers.MaxUint256);
   await f.pool.connect(lp2).deposit(usdc(250_000), lp2.address);
-  // Both LPs' shares are past their holding time when the runs begin.
-  await time.increase(DAY);
+  // Both LPs' shares are past their holding time when the runs begin. The clock moves to a midnight (UTC), so every
+  // campaign meets the same times whatever the wall clock says: the series' expiries lie on the hour grid, and a
+  // replay must reach them at the same moments (and a listing must not miss its earliest expiry by seconds).
+  await time.increaseTo(((BigInt(await time.latest()) + DAY) / DAY + 1n) * DAY);
   await f.setPrices(3_000n);
   const near = await hourAfter(3n * HOUR);
   const far = await hourAfter(12n * HOUR);
@@ -109,16 +110,13 @@ function errorBook(contracts: BaseContract[]): Map<string, Interface> {
 /** The chain as the model sees it: a clock it owns, transactions and batched reads. */
 export class Chain {
   private readonly errors: Map<string, Interface>;
-  private readonly batchAddress: string;
 
   constructor(
     readonly sys: System,
     /** The time of the latest block; the next transaction runs at `now + 1`. */
     public now: bigint,
-    private readonly batch: ViewBatch,
-    batchAddress: string,
+    private readonly batchAddress: string,
   ) {
-    this.batchAddress = batchAddress;
     this.errors = errorBook([
       sys.engine,
       sys.accounts,
@@ -134,7 +132,7 @@ export class Chain {
 
   static async start(sys: System): Promise<Chain> {
     const latest = await ethers.provider.getBlock("latest");
-    return new Chain(sys, BigInt(latest!.timestamp), sys.batch, await sys.batch.getAddress());
+    return new Chain(sys, BigInt(latest!.timestamp), await sys.batch.getAddress());
   }
 
   decode(data: string): Failure {
@@ -143,13 +141,18 @@ export class Chain {
     return parsed ? { error: parsed.name, args: parsed.args } : { error: "Revert", args: data };
   }
 
+  /** One JSON-RPC request to the in-process node. */
+  private async rpc(args: { method: string; params: unknown[] }): Promise<unknown> {
+    return network.provider.request(args);
+  }
+
   /** Sends one transaction in its own block, one second after the last. */
   async tx(from: string, to: string, data: string, value = 0n): Promise<Outcome> {
     this.now += 1n;
-    await network.provider.request({ method: "evm_setNextBlockTimestamp", params: [Number(this.now)] });
+    await this.rpc({ method: "evm_setNextBlockTimestamp", params: [Number(this.now)] });
     const request = { from, to, data, gas: GAS, value: ethers.toQuantity(value) };
     try {
-      const hash = (await network.provider.request({ method: "eth_sendTransaction", params: [request] })) as string;
+      const hash = (await this.rpc({ method: "eth_sendTransaction", params: [request] })) as string;
       return { ok: true, hash };
     } catch (e) {
       const raw = (e as { data?: unknown }).data;
@@ -165,12 +168,12 @@ export class Chain {
 
   /** Mines an empty block at `now`, so that reads of the latest block see the time that has passed. */
   async mine(): Promise<void> {
-    await network.provider.request({ method: "evm_mine", params: [Number(this.now)] });
+    await this.rpc({ method: "evm_mine", params: [Number(this.now)] });
   }
 
   /** The logs of a mined transaction. */
   async logs(hash: string): Promise<{ address: string; topics: string[]; data: string }[]> {
-    const receipt = (await network.provider.request({ method: "eth_getTransactionReceipt", params: [hash] })) as {
+    const receipt = (await this.rpc({ method: "eth_getTransactionReceipt", params: [hash] })) as {
       logs: { address: string; topics: string[]; data: string }[];
     };
     return receipt.logs;
@@ -182,33 +185,33 @@ export class Chain {
    */
   async read(calls: View[], at: "next" | "latest"): Promise<ViewResult[]> {
     if (at === "next") {
-      await network.provider.request({ method: "evm_setNextBlockTimestamp", params: [Number(this.now + 1n)] });
+      await this.rpc({ method: "evm_setNextBlockTimestamp", params: [Number(this.now + 1n)] });
     }
-    const data = this.batch.interface.encodeFunctionData("read", [
-      calls.map((c) => ({ target: c.target, data: c.data })),
-    ]);
-    const out = (await network.provider.request({
+    const out = (await this.rpc({
       method: "eth_call",
-      params: [{ to: this.batchAddress, data, gas: "0xF00000" }, at === "next" ? "pending" : "latest"],
+      params: [
+        { to: this.batchAddress, data: `0x${calls.map((c) => c.packed).join("")}`, gas: "0xF00000" },
+        at === "next" ? "pending" : "latest",
+      ],
     })) as string;
-    const [results] = this.batch.interface.decodeFunctionResult("read", out);
-    return (results as { ok: boolean; data: string }[]).map((r, i) => {
-      if (!r.ok) return { ok: false, ...this.decode(r.data) };
-      const call = calls[i];
-      if (call.word) return { ok: true, value: decodeWord(call.word, r.data) };
-      const decoded = call.iface.decodeFunctionResult(call.fn, r.data);
-      return { ok: true, value: decoded.length === 1 ? decoded[0] : decoded };
+    // The batch's packed answer: per call, ok (1 byte), length (4 bytes), data.
+    let k = 2;
+    return calls.map((call) => {
+      const good = out.slice(k, k + 2) === "01";
+      const length = parseInt(out.slice(k + 2, k + 10), 16) * 2;
+      const data = out.slice(k + 10, k + 10 + length);
+      k += 10 + length;
+      if (!good) return { ok: false, ...this.decode(`0x${data}`) };
+      return { ok: true, value: call.decode(data) };
     });
   }
 }
 
 export interface View {
-  target: string;
-  data: string;
-  iface: Interface;
-  fn: FunctionFragment;
-  /** How to decode a lone word without the ABI coder (most views return one). */
-  word?: "uint" | "int" | "bool" | "address";
+  /** The call as `ViewBatch` takes it: target, length, calldata, in hex without `0x`. */
+  packed: string;
+  /** Decodes the call's return data (hex without `0x`). */
+  decode: (data: string) => unknown;
 }
 
 export type ViewResult = { ok: true; value: unknown } | ({ ok: false } & Failure);
@@ -216,8 +219,9 @@ export type ViewResult = { ok: true; value: unknown } | ({ ok: false } & Failure
 const views = new Map<string, View>();
 
 /**
- * A view call of `fn(...args)` on `contract` at `address`, for `Chain.read`. Encoded once per distinct call: the
- * suite reads the same views after every command, and the ABI coder is most of a batch read's cost.
+ * A view call of `fn(...args)` on `contract` at `address`, for `Chain.read`. Encoded once per distinct call, with a
+ * decoder built once per function: the suite reads the same views after every command, and the ABI coder was most
+ * of an invariant check's cost.
  */
 export function view(contract: BaseContract, address: string, fn: string, args: unknown[] = []): View {
   const key = `${address}.${fn}(${args.map(String).join(",")})`;
@@ -225,25 +229,112 @@ export function view(contract: BaseContract, address: string, fn: string, args: 
   if (!cached) {
     const iface = contract.interface as Interface;
     const fragment = iface.getFunction(fn, args)!;
-    const outputs = fragment.outputs;
-    const type = outputs.length === 1 ? outputs[0].type : "";
-    const word = /^uint\d+$/.test(type)
-      ? "uint"
-      : /^int\d+$/.test(type)
-        ? "int"
-        : type === "bool" || type === "address"
-          ? type
-          : undefined;
-    cached = { target: address, data: iface.encodeFunctionData(fragment, args), iface, fn: fragment, word };
+    const data = iface.encodeFunctionData(fragment, args).slice(2);
+    const length = (data.length / 2).toString(16).padStart(4, "0");
+    cached = { packed: `${address.slice(2)}${length}${data}`, decode: decoder(iface, fragment) };
     views.set(key, cached);
   }
   return cached;
 }
 
-function decodeWord(kind: NonNullable<View["word"]>, data: string): unknown {
-  const x = BigInt(data.slice(0, 66));
-  if (kind === "uint") return x;
-  if (kind === "int") return BigInt.asIntN(256, x);
-  if (kind === "bool") return x !== 0n;
-  return ethers.getAddress(`0x${data.slice(26, 66)}`);
+const decoders = new Map<FunctionFragment, View["decode"]>();
+
+/**
+ * Return data's decoder for `fn`: word by word when its outputs are fixed-size values, tuples of them, or
+ * dynamic arrays of those (every view the suite reads); the ABI coder otherwise. A lone output is returned as
+ * itself, several as an array that also carries their names, as ethers does.
+ */
+function decoder(iface: Interface, fn: FunctionFragment): View["decode"] {
+  let d = decoders.get(fn);
+  if (!d) {
+    const fast = fn.outputs.every((t) => words(t) !== undefined || isArrayOfFixed(t));
+    if (!fast) {
+      d = (data) => {
+        const decoded = iface.decodeFunctionResult(fn, `0x${data}`);
+        return decoded.length === 1 ? decoded[0] : decoded;
+      };
+    } else {
+      const read = (data: string) => readTuple(fn.outputs, data, 0);
+      d = fn.outputs.length === 1 ? (data) => (read(data) as unknown[])[0] : read;
+    }
+    decoders.set(fn, d);
+  }
+  return d;
+}
+
+/** The size in words of a fixed-size type, `undefined` for a dynamic one. */
+function words(t: ParamType): number | undefined {
+  if (t.isTuple()) {
+    let n = 0;
+    for (const c of t.components) {
+      const w = words(c);
+      if (w === undefined) return undefined;
+      n += w;
+    }
+    return n;
+  }
+  if (t.isArray()) {
+    const w = t.arrayLength >= 0 ? words(t.arrayChildren) : undefined;
+    return w === undefined ? undefined : w * t.arrayLength;
+  }
+  return t.baseType === "string" || t.baseType === "bytes" ? undefined : 1;
+}
+
+function isArrayOfFixed(t: ParamType): boolean {
+  return t.isArray() && t.arrayLength === -1 && words(t.arrayChildren) !== undefined;
+}
+
+/** Reads `types` as a tuple whose head starts at word `at` of `data`. */
+function readTuple(types: readonly ParamType[], data: string, at: number): unknown[] {
+  const out: unknown[] = [];
+  const named = out as unknown as Record<string, unknown>;
+  let w = at;
+  for (const t of types) {
+    let value: unknown;
+    if (isArrayOfFixed(t)) {
+      const start = at + Number(word(data, w)) / 32;
+      const length = Number(word(data, start));
+      const child = t.arrayChildren!;
+      const size = words(child)!;
+      value = Array.from({ length }, (_, i) => readFixed(child, data, start + 1 + i * size));
+      w += 1;
+    } else {
+      value = readFixed(t, data, w);
+      w += words(t)!;
+    }
+    out.push(value);
+    if (t.name) named[t.name] = value;
+  }
+  return out;
+}
+
+function readFixed(t: ParamType, data: string, at: number): unknown {
+  if (t.isTuple()) return readTuple(t.components, data, at);
+  if (t.isArray()) {
+    const size = words(t.arrayChildren)!;
+    return Array.from({ length: t.arrayLength }, (_, i) => readFixed(t.arrayChildren, data, at + i * size));
+  }
+  const x = word(data, at);
+  const type = t.baseType;
+  if (type.startsWith("uint")) return x;
+  if (type.startsWith("int")) return BigInt.asIntN(256, x);
+  if (type === "bool") return x !== 0n;
+  if (type === "address") return address(data.slice(at * 64 + 24, at * 64 + 64));
+  return `0x${data.slice(at * 64, at * 64 + 2 * Number(type.slice(5)))}`; // bytesN, left-aligned
+}
+
+function word(data: string, at: number): bigint {
+  return BigInt(`0x${data.slice(at * 64, at * 64 + 64)}`);
+}
+
+const addresses = new Map<string, string>();
+
+/** A checksummed address, each computed once. */
+function address(hex: string): string {
+  let a = addresses.get(hex);
+  if (!a) {
+    a = ethers.getAddress(`0x${hex}`);
+    addresses.set(hex, a);
+  }
+  return a;
 }
