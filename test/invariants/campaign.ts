@@ -42,7 +42,7 @@ export const commands: fc.Arbitrary<C.Command>[] = [
     .tuple(
       trader,
       fc.oneof(
-        { weight: 9, arbitrary: fc.bigInt({ min: 1n, max: 50_000n }) },
+        { weight: 9, arbitrary: fc.bigInt({ min: 1n, max: 20_000n }) },
         { weight: 1, arbitrary: fc.constant(0n) },
       ),
     )
@@ -54,6 +54,13 @@ export const commands: fc.Arbitrary<C.Command>[] = [
   fc
     .tuple(trader, market, fc.boolean(), share, rarely)
     .map(([t, mk, l, b, low]) => new C.CommitOrder(t, mk, l, b, low)),
+  fc
+    .tuple(trader, market, fc.boolean(), share, rarely)
+    .map(([t, mk, l, b, low]) => new C.Trade(new C.CommitOrder(t, mk, l, b, low))),
+  // Highly leveraged trades, which a few adverse moves make liquidatable.
+  fc
+    .tuple(trader, market, fc.boolean(), fc.bigInt({ min: 6_000n, max: 9_500n }))
+    .map(([t, mk, l, b]) => new C.Trade(new C.CommitOrder(t, mk, l, b, false))),
   fc.tuple(trader, refresh).map(([t, f]) => new C.ExecuteOrder(t, f)),
   fc.tuple(trader, refresh).map(([t, f]) => new C.ExecuteOrder(t, f, true)),
   fc.tuple(trader, refresh).map(([t, f]) => new C.ExecuteOrder(t, f, true)),
@@ -61,12 +68,17 @@ export const commands: fc.Arbitrary<C.Command>[] = [
   fc.tuple(trader, market, part).map(([t, mk, b]) => new C.ReducePosition(t, mk, b)),
   fc.tuple(trader, market).map(([t, mk]) => new C.ClosePosition(t, mk)),
   trader.map((t) => new C.Liquidate(t)),
+  trader.map((t) => new C.Liquidate(t, true)),
+  trader.map((t) => new C.Liquidate(t, true)),
   fc.constant(new C.LiquidateMany()),
   fc.constant(new C.SweepPending()),
   trader.map((t) => new C.ClaimProfit(t)),
   fc.tuple(trader, series, share).map(([t, s, b]) => new C.BuyOption(t, s, b)),
+  fc.tuple(trader, series, share).map(([t, s, b]) => new C.BuyOption(t, s, b)),
   fc.tuple(trader, series, part).map(([t, s, b]) => new C.SellOption(t, s, b)),
   series.map((s) => new C.SettleSeries(s)),
+  series.map((s) => new C.SettleSeries(s, true)),
+  fc.tuple(trader, share).map(([t, b]) => new C.OptionLifecycle(t, b)),
   fc.tuple(trader, series, part).map(([t, s, b]) => new C.RedeemOption(t, s, b)),
   fc
     .tuple(
@@ -92,6 +104,8 @@ export const commands: fc.Arbitrary<C.Command>[] = [
     )
     .map(([mk, b]) => new C.MovePrice(mk, b)),
   fc.tuple(market, fc.bigInt({ min: -800n, max: 800n })).map(([mk, b]) => new C.MovePrice(mk, b)),
+  fc.tuple(fc.nat(7), fc.bigInt({ min: 200n, max: 800n })).map(([k, b]) => new C.AdverseMove(k, b)),
+  fc.tuple(fc.nat(7), fc.bigInt({ min: 200n, max: 800n })).map(([k, b]) => new C.AdverseMove(k, b)),
   fc
     .tuple(market, fc.nat(2), fc.constantFrom("stuck" as const, "off" as const))
     .map(([mk, s, k]) => new C.BreakSource(mk, s, k)),

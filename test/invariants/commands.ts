@@ -14,6 +14,7 @@ import type { IPerpsMarkets } from "../../typechain-types/contracts/interfaces/I
 import type { PerpsLens } from "../../typechain-types/contracts/perps/PerpsLens";
 import { Action, mask } from "../helpers/actions";
 import { GLOBAL } from "../helpers/fixtures";
+import { SCOPES } from "../helpers/pause-model";
 import { PYTH_FEE, pythUpdate8 } from "../helpers/oracle";
 import { margins } from "../helpers/perps-math";
 import { checkInvariants } from "./invariants";
@@ -34,7 +35,7 @@ import {
   WAD,
 } from "./model";
 import { expectOutcome, ok, type Real, send, v } from "./real";
-import type { Outcome } from "./system";
+import type { Outcome, SeriesSpec } from "./system";
 
 const name = (market: string) => ethers.decodeBytes32String(market);
 const scopeName = (scope: string) => (scope === GLOBAL ? "GLOBAL" : name(scope));
@@ -79,12 +80,26 @@ function pickPosition(m: Model, r: Real, k: number, market: number): [string, st
   return pick(open, k) ?? [r.traders[k % r.traders.length], MARKETS[market]];
 }
 
-/** The `k`-th holding of the model: its holder and series index; by number when nobody holds options. */
-function pickHolding(m: Model, r: Real, k: number, series: number): [string, number] {
-  const held = r.traders.flatMap((t) =>
+/**
+ * The `k`-th holding of the model: its holder and series index; by number when nobody holds options. With
+ * `settledFirst`, a holding in a settled series when there is one (what a redemption needs).
+ */
+function pickHolding(m: Model, r: Real, k: number, series: number, settledFirst = false): [string, number] {
+  const held = holdings(m, r);
+  const settled = settledFirst ? held.filter(([, i]) => m.settled.has(m.series[i].id)) : [];
+  return pick(settled, k) ?? pick(held, k) ?? [r.traders[k % r.traders.length], series];
+}
+
+/** Every holding of the model: holder and series index. */
+function holdings(m: Model, r: Real): [string, number][] {
+  return r.traders.flatMap((t) =>
     m.series.flatMap((s, i) => (m.holding(t, s.id) > 0n ? [[t, i] as [string, number]] : [])),
   );
-  return pick(held, k) ?? [r.traders[k % r.traders.length], series];
+}
+
+/** The series expired at `at` and not yet settled. */
+function due(m: Model, at: bigint): SeriesSpec[] {
+  return m.series.filter((s) => s.expiry <= at && !m.settled.has(s.id));
 }
 
 /** The time the next transaction runs at. */
@@ -321,8 +336,11 @@ export class ExecuteOrder extends Command {
       x === 0n ? 0n : margins(notional(x), c.maxLeverage, c.maintenanceMarginBps, c.minMargin)[0];
     const initial = o.health.initialMargin - im(old) + im(size);
     const skew = s.longOpenInterest - s.shortOpenInterest;
+    // Equity counts the fee to close at today's skew, at the maker or the taker rate: the trade pays its own fee and
+    // changes that closing fee by at most the new position's.
+    const feeBps = max(c.makerFeeBps, c.takerFeeBps);
     const cost =
-      (notional(order.sizeDelta) * (2n * c.takerFeeBps)) / BPS +
+      ((notional(order.sizeDelta) + notional(size)) * feeBps) / BPS +
       (notional(order.sizeDelta) * 2n * (abs(skew) + abs(order.sizeDelta))) / c.skewScale +
       notional(size) / 1_000n +
       (flip ? notional(old) / 100n : 0n);
@@ -330,6 +348,27 @@ export class ExecuteOrder extends Command {
     if (margin === "fail") return [...outcomes, "PerpsInsufficientMargin"];
     if (margin === "edge") outcomes.push("PerpsInsufficientMargin");
     return [...outcomes, null];
+  }
+}
+
+/**
+ * A trader's whole trade as a keeper serves it: commit, then, once the order is past its minimum delay, execute it
+ * with fresh prices. Each step is predicted and compared on its own, as `CommitOrder` and `ExecuteOrder` do; this
+ * command only makes sure that orders meet an execution before an hour-long command lets them expire.
+ */
+export class Trade extends Command {
+  constructor(readonly commit: CommitOrder) {
+    super();
+  }
+  toString = () => `trade(${this.commit.toString().replace(/^commitOrder\(|\)$/g, "")})`;
+  async act(m: Model, r: Real) {
+    await this.commit.act(m, r);
+    const t = r.traders[this.commit.trader];
+    const order = m.orders.get(t);
+    if (!order) return;
+    const global = ok<PerpsGlobal>((await r.chain.read([v(r, "markets", "globalConfig")], "latest"))[0], "config");
+    r.chain.advance(max(order.committedAt + global.minOrderDelay - next(r), 0n));
+    await new ExecuteOrder([...m.orders.keys()].indexOf(t), true, true).act(m, r);
   }
 }
 
@@ -492,12 +531,27 @@ function applyLiquidation(m: Model, account: string, sizes: bigint[], at: bigint
 
 /** INV-LIQ-1: only an account below its maintenance margin is liquidated, by at most each market's step. */
 export class Liquidate extends Command {
-  constructor(readonly trader: number) {
+  constructor(
+    readonly trader: number,
+    /** Whether the keeper first scans every trader and takes the `trader`-th one the lens reports liquidatable. */
+    readonly scan = false,
+  ) {
     super();
   }
-  toString = () => `liquidate(trader ${this.trader})`;
+  toString = () =>
+    this.scan
+      ? `liquidate(liquidatable account #${this.trader}, else trader ${this.trader})`
+      : `liquidate(trader ${this.trader})`;
   async act(m: Model, r: Real) {
-    const t = r.traders[this.trader];
+    let t = r.traders[this.trader];
+    if (this.scan) {
+      const all = await observeLiquidation(r, r.traders);
+      t =
+        pick(
+          r.traders.filter((_, i) => all[i].health.liquidatable),
+          this.trader,
+        ) ?? t;
+    }
     const at = next(r);
     const [o] = await observeLiquidation(r, [t]);
     const plan = predictLiquidation(m, t, at, o, stepsUsed(o, at));
@@ -668,12 +722,21 @@ export class SellOption extends Command {
 
 /** INV-SET-1: a series settles once; the settlement is deferred, never mispriced, while no trusted price exists. */
 export class SettleSeries extends Command {
-  constructor(readonly series: number) {
+  constructor(
+    readonly series: number,
+    /** Whether the keeper takes the `series`-th expired series still unsettled (else series `series`). */
+    readonly expired = false,
+  ) {
     super();
   }
-  toString = () => `settle(series ${this.series})`;
+  toString = () =>
+    this.expired
+      ? `settle(expired series #${this.series}, else series ${this.series})`
+      : `settle(series ${this.series})`;
   async act(m: Model, r: Real) {
-    const s = m.series[this.series];
+    const s = (this.expired ? pick(due(m, next(r)), this.series) : undefined) ?? m.series[this.series];
+    // A keeper settling has the sources publish first, as it would push a Pyth update.
+    if (this.expired) await publish(m, r, s.market);
     const at = next(r);
     const [recorded] = await r.chain.read([v(r, "options", "expiryPrice", [s.market, s.expiry])], "next");
     const e = ok<{ price: bigint; window: bigint }>(recorded, "expiryPrice");
@@ -708,6 +771,37 @@ export class SettleSeries extends Command {
   }
 }
 
+/**
+ * An option's whole life as a holder meets it: buy the series that expires first among those still trading, wait
+ * until it expires, have a keeper settle it, redeem all of it. Each step is predicted and compared on its own, as
+ * its command does; this one only makes sure that purchases meet a settlement and a redemption.
+ */
+export class OptionLifecycle extends Command {
+  readonly movesMarket = true;
+  constructor(
+    readonly trader: number,
+    readonly bps: bigint,
+  ) {
+    super();
+  }
+  toString = () => `optionLifecycle(trader ${this.trader}, ${this.bps} bps of room)`;
+  async act(m: Model, r: Real) {
+    const open = m.series.filter((s) => s.expiry > next(r) + 2n * 3_600n && !m.settled.has(s.id));
+    const s = open.sort((a, b) => Number(a.expiry - b.expiry))[0];
+    if (!s) return;
+    const index = m.series.indexOf(s);
+    await new BuyOption(this.trader, index, this.bps).act(m, r);
+    r.chain.advance(s.expiry - r.chain.now);
+    await new SettleSeries(due(m, next(r)).indexOf(s), true).act(m, r);
+    const t = r.traders[this.trader];
+    if (m.settled.has(s.id) && m.holding(t, s.id) > 0n) {
+      const settled = holdings(m, r).filter(([, i]) => m.settled.has(m.series[i].id));
+      const k = settled.findIndex(([h, i]) => h === t && i === index);
+      await new RedeemOption(k, index, BPS).act(m, r);
+    }
+  }
+}
+
 /** INV-EXIT-1: a settled option can always be redeemed. */
 export class RedeemOption extends Command {
   constructor(
@@ -719,7 +813,7 @@ export class RedeemOption extends Command {
   }
   toString = () => `redeem(holding #${this.trader}, ${this.bps} bps of it)`;
   async act(m: Model, r: Real) {
-    const [t, index] = pickHolding(m, r, this.trader, this.series);
+    const [t, index] = pickHolding(m, r, this.trader, this.series, true);
     const s = m.series[index];
     const held = m.holding(t, s.id);
     const amount = (held * this.bps) / BPS;
@@ -971,6 +1065,36 @@ export class MovePrice extends Command {
   }
 }
 
+/**
+ * Moves against the `k`-th open position (up by `bps` for a short, down for a long), up to three times until its
+ * account is liquidatable, so that leveraged positions meet the losses keepers exist for; a plain `MovePrice` when
+ * nothing is open.
+ */
+export class AdverseMove extends Command {
+  readonly movesMarket = true;
+  constructor(
+    readonly k: number,
+    readonly bps: bigint,
+  ) {
+    super();
+  }
+  toString = () => `adverseMove(position #${this.k}, ${this.bps} bps, until liquidatable)`;
+  async act(m: Model, r: Real) {
+    const [t, market] = pickPosition(m, r, this.k, this.k % MARKETS.length);
+    const against = m.position(t, market) > 0n ? -this.bps : this.bps;
+    for (let i = 0; i < 3; i++) {
+      await new MovePrice(MARKETS.indexOf(market), against).act(m, r);
+      if (m.position(t, market) === 0n) return;
+      const [health] = await r.chain.read([v(r, "lens", "healthOf", [[t]])], "latest");
+      if (ok<AccountHealth[]>(health, "healthOf")[0].health.liquidatable) {
+        m.count("adverseMove: liquidatable");
+        return;
+      }
+    }
+    m.count("adverseMove: not liquidatable");
+  }
+}
+
 export class BreakSource extends Command {
   readonly movesMarket = true;
   constructor(
@@ -1047,21 +1171,28 @@ export class GovernPause extends Command {
     super();
   }
   toString = () =>
-    `govern ${this.unpause ? "unpause" : "confirmPause"}(${scopeName(this.scope)}, mask ${this.actions})`;
+    this.unpause
+      ? `govern unpause(what is paused of mask ${this.actions} in ${scopeName(this.scope)} or another paused scope)`
+      : `govern confirmPause(${scopeName(this.scope)}, mask ${this.actions})`;
   async act(m: Model, r: Real) {
+    m.pauses.now = next(r);
+    // Governance lifts what is paused, else pauses pile up until nothing can trade or be liquidated: in the drawn
+    // scope if anything is paused there, else in the first scope where something is; the drawn mask only when
+    // nothing is paused anywhere, for the refusal.
+    const active = (scope: string) => m.pauses.active(m.pauses.scope(scope));
+    const scope = this.unpause ? ([this.scope, ...SCOPES].find((s) => active(s) !== 0n) ?? this.scope) : this.scope;
+    const actions = this.unpause && active(scope) !== 0n ? this.actions & active(scope) || active(scope) : this.actions;
     const fn = this.unpause ? "unpause" : "confirmPause";
     const registry = r.sys.pauseRegistry.interface as Interface;
-    const data = registry.encodeFunctionData(fn, [this.scope, this.actions, "invariant suite"]);
+    const data = registry.encodeFunctionData(fn, [scope, actions, "invariant suite"]);
     const execute = await schedule(r, r.at.registry, data);
     m.pauses.now = next(r);
-    const predicted = this.unpause
-      ? m.pauses.predictUnpause(this.scope, this.actions)
-      : m.pauses.predictConfirm(this.scope, this.actions);
+    const predicted = this.unpause ? m.pauses.predictUnpause(scope, actions) : m.pauses.predictConfirm(scope, actions);
     const outcome = await execute();
     expectOutcome(m, outcome, [predicted], this.toString());
     if (!outcome.ok) return;
-    if (this.unpause) m.pauses.applyUnpause(this.scope, this.actions);
-    else m.pauses.applyConfirm(this.scope, this.actions);
+    if (this.unpause) m.pauses.applyUnpause(scope, actions);
+    else m.pauses.applyConfirm(scope, actions);
   }
 }
 

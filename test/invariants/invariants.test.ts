@@ -61,7 +61,8 @@ describe("invariants (model-based)", function () {
     expect(found.failure, "the planted property was never broken").to.not.equal(undefined);
     const { seed: s, path: p, commands, error } = found.failure!;
     expect(error).to.contain("planted");
-    expect(commands).to.contain("commitOrder").and.to.contain("executeOrder");
+    // Shrunk to what opens a position: a trade, or a commit and its execution.
+    expect(commands).to.match(/trade\(|executeOrder/);
     const replay = await runCampaign({ runs: 1, seed: s, path: p, maxCommands: 40, invariant: planted });
     expect(replay.failure?.commands).to.equal(commands);
     expect(replay.failure?.error).to.equal(error);

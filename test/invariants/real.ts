@@ -62,7 +62,7 @@ export async function makeReal(sys: System): Promise<Real> {
     chain: await Chain.start(sys),
     contracts,
     at: Object.fromEntries(names.map((n, i) => [n, addresses[i]])) as Real["at"],
-    traders: [sys.alice, sys.bob, sys.carol, sys.mallory].map((s) => s.address),
+    traders: sys.traders.map((s) => s.address),
     lps: [sys.lp.address, sys.lp2.address],
     keeper: sys.keeper.address,
     guardian: sys.guardian.address,

@@ -20,7 +20,7 @@ import {
 } from "../../typechain-types";
 import { BTC, ETH } from "../helpers/fixtures";
 import { DAY, hourAfter, HOUR } from "../helpers/options";
-import { protocolFixture, usd, usdc } from "../helpers/perps";
+import { freshTrader, protocolFixture, usd, usdc } from "../helpers/perps";
 import { execute, schedule, waitDelay } from "../helpers/timelock";
 
 export interface SeriesSpec {
@@ -74,12 +74,21 @@ export async function systemFixture() {
   await execute(f.timelock, f.governor, op);
   const series: SeriesSpec[] = specs.map((s) => ({ ...s, id: seriesId(s.market, s.strike, s.expiry, s.isCall) }));
 
+  // Four traders with $20,000 of margin each (and USDC to add more): what their margin allows, not the pool's cash,
+  // bounds their orders, so they trade at high leverage and price moves of a few percent make them liquidatable.
+  const traders = [];
+  for (let i = 0; i < 4; i++) {
+    const trader = await freshTrader(f, i, usdc(20_000));
+    await f.usdc.mint(trader.address, usdc(1_000_000));
+    await f.usdc.connect(trader).approve(options, ethers.MaxUint256);
+    traders.push(trader);
+  }
   await setBalance(f.keeper.address, 10n ** 24n);
   await f.setPrices(3_000n);
   await f.aggregator.poke(ETH);
   await f.aggregator.poke(BTC);
   const batch = await new ViewBatch__factory(f.deployer).deploy();
-  return { ...f, options, series, lp2, batch };
+  return { ...f, options, series, lp2, traders, batch };
 }
 
 export type System = Awaited<ReturnType<typeof systemFixture>>;
