@@ -48,6 +48,8 @@ export async function runJobs(
       const seed = options.seed + job;
       const jobOptions: CampaignOptions = { runs, seed, maxCommands: options.maxCommands };
       const child = fork(require.resolve("hardhat/internal/cli/bootstrap"), ["fuzz"], {
+        // A fresh Hardhat process, not this one's flags (under `hardhat run` they would register Hardhat twice).
+        execArgv: [],
         env: { ...process.env, [JOB_ENV]: JSON.stringify(jobOptions) },
         stdio: ["ignore", "inherit", "inherit", "ipc"],
       });
