@@ -175,17 +175,38 @@ export interface CampaignOptions {
   invariant?: (m: Model, r: Real) => Promise<void>;
 }
 
-export interface Progress {
+/** What a run (the model's stats) or a campaign counts. */
+export type Counts = Model["stats"];
+
+export interface Progress extends Counts {
   runs: number;
-  commands: number;
-  transactions: number;
-  invariantChecks: number;
-  edges: number;
   /** Seconds since the campaign began, after the snapshot was deployed (a one-off of about two seconds). */
   seconds: number;
   /** When the campaign began (epoch ms), so that parallel jobs' rates can be combined over wall time. */
   started: number;
-  outcomes: Map<string, number>;
+}
+
+/** A campaign's progress before its first run. */
+export function noProgress(started: number): Progress {
+  return {
+    runs: 0,
+    commands: 0,
+    transactions: 0,
+    invariantChecks: 0,
+    edges: 0,
+    seconds: 0,
+    started,
+    outcomes: new Map(),
+  };
+}
+
+/** Adds `part`'s counts to `total`'s. */
+export function addCounts(total: Counts, part: Counts): void {
+  total.commands += part.commands;
+  total.transactions += part.transactions;
+  total.invariantChecks += part.invariantChecks;
+  total.edges += part.edges;
+  for (const [k, n] of part.outcomes) total.outcomes.set(k, (total.outcomes.get(k) ?? 0) + n);
 }
 
 export interface CampaignResult extends Progress {
@@ -196,16 +217,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   // The snapshot is deployed once, before the clock starts: every run then begins by reverting to it.
   await loadFixture(systemFixture);
   const started = Date.now();
-  const totals: Progress = {
-    runs: 0,
-    commands: 0,
-    transactions: 0,
-    invariantChecks: 0,
-    edges: 0,
-    seconds: 0,
-    started,
-    outcomes: new Map(),
-  };
+  const totals = noProgress(started);
   // A replay path is fast-check's path and the commands' own replay path, joined by "~" (one token for the CLI).
   const [path, replayPath] = options.path?.split("~") ?? [];
   const property = fc.asyncProperty(
@@ -219,11 +231,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
         await fc.asyncModelRun(() => ({ model, real }), cmds);
       } finally {
         totals.runs++;
-        totals.commands += model.stats.commands;
-        totals.transactions += model.stats.transactions;
-        totals.invariantChecks += model.stats.invariantChecks;
-        totals.edges += model.stats.edges;
-        for (const [k, n] of model.stats.outcomes) totals.outcomes.set(k, (totals.outcomes.get(k) ?? 0) + n);
+        addCounts(totals, model.stats);
         totals.seconds = (Date.now() - started) / 1000;
         options.onRun?.(totals);
       }

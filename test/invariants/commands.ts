@@ -14,6 +14,7 @@ import type { IPerpsMarkets } from "../../typechain-types/contracts/interfaces/I
 import type { PerpsLens } from "../../typechain-types/contracts/perps/PerpsLens";
 import { Action, mask } from "../helpers/actions";
 import { GLOBAL } from "../helpers/fixtures";
+import { HOUR } from "../../deploy/foundation";
 import { SCOPES } from "../helpers/pause-model";
 import { PYTH_FEE, pythUpdate8 } from "../helpers/oracle";
 import { margins } from "../helpers/perps-math";
@@ -546,11 +547,8 @@ export class Liquidate extends Command {
     let t = r.traders[this.trader];
     if (this.scan) {
       const all = await observeLiquidation(r, r.traders);
-      t =
-        pick(
-          r.traders.filter((_, i) => all[i].health.liquidatable),
-          this.trader,
-        ) ?? t;
+      const liquidatable = r.traders.filter((_, i) => all[i].health.liquidatable);
+      t = pick(liquidatable, this.trader) ?? t;
     }
     const at = next(r);
     const [o] = await observeLiquidation(r, [t]);
@@ -786,7 +784,8 @@ export class OptionLifecycle extends Command {
   }
   toString = () => `optionLifecycle(trader ${this.trader}, ${this.bps} bps of room)`;
   async act(m: Model, r: Real) {
-    const open = m.series.filter((s) => s.expiry > next(r) + 2n * 3_600n && !m.settled.has(s.id));
+    // Still trading: more than the trading cutoff (an hour) from expiry, with an hour to spare.
+    const open = m.series.filter((s) => s.expiry > next(r) + 2n * HOUR && !m.settled.has(s.id));
     const s = open.sort((a, b) => Number(a.expiry - b.expiry))[0];
     if (!s) return;
     const index = m.series.indexOf(s);

@@ -5,7 +5,7 @@
  * the others and is replayed, like any campaign's, from the failing job's seed and path.
  */
 import { fork, type ChildProcess } from "node:child_process";
-import type { CampaignOptions, CampaignResult, Progress } from "./campaign";
+import { addCounts, type CampaignOptions, type CampaignResult, noProgress, type Progress } from "./campaign";
 
 /** Set in a job's environment: the campaign's options, as JSON. */
 export const JOB_ENV = "BULWARK_FUZZ_JOB";
@@ -83,25 +83,12 @@ export async function runJobs(
   return results;
 }
 
-/** Several jobs' progress as one: sums, and seconds of wall time from the first job's start to now. */
+/** Several jobs' progress as one: sums, and seconds of wall time from the first job's start to the last report. */
 export function combine(parts: Progress[]): Progress {
-  const total: Progress = {
-    runs: 0,
-    commands: 0,
-    transactions: 0,
-    invariantChecks: 0,
-    edges: 0,
-    seconds: 0,
-    started: Math.min(...parts.map((p) => p.started)),
-    outcomes: new Map(),
-  };
+  const total = noProgress(Math.min(...parts.map((p) => p.started)));
   for (const p of parts) {
     total.runs += p.runs;
-    total.commands += p.commands;
-    total.transactions += p.transactions;
-    total.invariantChecks += p.invariantChecks;
-    total.edges += p.edges;
-    for (const [k, n] of p.outcomes) total.outcomes.set(k, (total.outcomes.get(k) ?? 0) + n);
+    addCounts(total, p);
     total.seconds = Math.max(total.seconds, (p.started + p.seconds * 1000 - total.started) / 1000);
   }
   return total;

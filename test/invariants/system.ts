@@ -150,18 +150,13 @@ export class Chain {
     return parsed ? { error: parsed.name, args: parsed.args } : { error: "Revert", args: data };
   }
 
-  /** One JSON-RPC request to the in-process node. */
-  private async rpc(args: { method: string; params: unknown[] }): Promise<unknown> {
-    return network.provider.request(args);
-  }
-
   /** Sends one transaction in its own block, one second after the last. */
   async tx(from: string, to: string, data: string, value = 0n): Promise<Outcome> {
     this.now += 1n;
-    await this.rpc({ method: "evm_setNextBlockTimestamp", params: [Number(this.now)] });
+    await network.provider.request({ method: "evm_setNextBlockTimestamp", params: [Number(this.now)] });
     const request = { from, to, data, gas: GAS, value: ethers.toQuantity(value) };
     try {
-      const hash = (await this.rpc({ method: "eth_sendTransaction", params: [request] })) as string;
+      const hash = (await network.provider.request({ method: "eth_sendTransaction", params: [request] })) as string;
       return { ok: true, hash };
     } catch (e) {
       const raw = (e as { data?: unknown }).data;
@@ -177,12 +172,12 @@ export class Chain {
 
   /** Mines an empty block at `now`, so that reads of the latest block see the time that has passed. */
   async mine(): Promise<void> {
-    await this.rpc({ method: "evm_mine", params: [Number(this.now)] });
+    await network.provider.request({ method: "evm_mine", params: [Number(this.now)] });
   }
 
   /** The logs of a mined transaction. */
   async logs(hash: string): Promise<{ address: string; topics: string[]; data: string }[]> {
-    const receipt = (await this.rpc({ method: "eth_getTransactionReceipt", params: [hash] })) as {
+    const receipt = (await network.provider.request({ method: "eth_getTransactionReceipt", params: [hash] })) as {
       logs: { address: string; topics: string[]; data: string }[];
     };
     return receipt.logs;
@@ -194,9 +189,9 @@ export class Chain {
    */
   async read(calls: View[], at: "next" | "latest"): Promise<ViewResult[]> {
     if (at === "next") {
-      await this.rpc({ method: "evm_setNextBlockTimestamp", params: [Number(this.now + 1n)] });
+      await network.provider.request({ method: "evm_setNextBlockTimestamp", params: [Number(this.now + 1n)] });
     }
-    const out = (await this.rpc({
+    const out = (await network.provider.request({
       method: "eth_call",
       params: [
         { to: this.batchAddress, data: `0x${calls.map((c) => c.packed).join("")}`, gas: "0xF00000" },
@@ -239,6 +234,7 @@ export function view(contract: BaseContract, address: string, fn: string, args: 
     const iface = contract.interface as Interface;
     const fragment = iface.getFunction(fn, args)!;
     const data = iface.encodeFunctionData(fragment, args).slice(2);
+    if (data.length / 2 > 0xffff) throw new Error(`${key}: calldata longer than ViewBatch's 2-byte length`);
     const length = (data.length / 2).toString(16).padStart(4, "0");
     cached = { packed: `${address.slice(2)}${length}${data}`, decode: decoder(iface, fragment) };
     views.set(key, cached);
