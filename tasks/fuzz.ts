@@ -26,7 +26,7 @@ task("fuzz", "Runs a campaign of the model-based invariant suite (INV-3)")
     // Loaded after compiling: the suite imports the generated contract types.
     const { runCampaign } = await import("../test/invariants/campaign");
     const { combine, JOB_ENV, runJobs, serveJob } = await import("../test/invariants/jobs");
-    if (process.env[JOB_ENV]) return serveJob(runCampaign);
+    if (process.env[JOB_ENV]) return serveJob();
     if (args.jobs < 1 || (args.path && args.jobs > 1)) {
       throw new Error("--jobs must be at least 1, and 1 to replay a path");
     }

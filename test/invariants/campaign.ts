@@ -33,27 +33,24 @@ const part = fc.oneof(
 );
 const rarely = fc.integer({ min: 0, max: 9 }).map((x) => x === 0);
 const refresh = fc.integer({ min: 0, max: 4 }).map((x) => x !== 0);
+/** Whole dollars up to `max`; now and then zero, which is refused. */
+const dollars = (max: bigint) =>
+  fc.oneof({ weight: 9, arbitrary: fc.bigInt({ min: 1n, max }) }, { weight: 1, arbitrary: fc.constant(0n) });
+/** `arbitrary` listed `n` times: drawn `n` times as often as a command listed once. */
+const times = <T>(n: number, arbitrary: fc.Arbitrary<T>) => Array<fc.Arbitrary<T>>(n).fill(arbitrary);
 const ACTIONS = [...Array(10).keys()] as Action[];
 const actions = fc.subarray(ACTIONS, { minLength: 1, maxLength: 3 }).map((a) => mask(...a));
 
 /** Every command of the suite, with its arguments' arbitraries. */
 export const commands: fc.Arbitrary<C.Command>[] = [
-  fc
-    .tuple(
-      trader,
-      fc.oneof(
-        { weight: 9, arbitrary: fc.bigInt({ min: 1n, max: 20_000n }) },
-        { weight: 1, arbitrary: fc.constant(0n) },
-      ),
-    )
-    .map(([t, d]) => new C.MarginDeposit(t, d)),
+  fc.tuple(trader, dollars(20_000n)).map(([t, d]) => new C.MarginDeposit(t, d)),
   fc.tuple(trader, share).map(([t, b]) => new C.MarginWithdraw(t, b)),
-  fc
-    .tuple(trader, market, fc.boolean(), share, rarely)
-    .map(([t, mk, l, b, low]) => new C.CommitOrder(t, mk, l, b, low)),
-  fc
-    .tuple(trader, market, fc.boolean(), share, rarely)
-    .map(([t, mk, l, b, low]) => new C.CommitOrder(t, mk, l, b, low)),
+  ...times(
+    2,
+    fc
+      .tuple(trader, market, fc.boolean(), share, rarely)
+      .map(([t, mk, l, b, low]) => new C.CommitOrder(t, mk, l, b, low)),
+  ),
   fc
     .tuple(trader, market, fc.boolean(), share, rarely)
     .map(([t, mk, l, b, low]) => new C.Trade(new C.CommitOrder(t, mk, l, b, low))),
@@ -62,33 +59,31 @@ export const commands: fc.Arbitrary<C.Command>[] = [
     .tuple(trader, market, fc.boolean(), fc.bigInt({ min: 6_000n, max: 9_500n }))
     .map(([t, mk, l, b]) => new C.Trade(new C.CommitOrder(t, mk, l, b, false))),
   fc.tuple(trader, refresh).map(([t, f]) => new C.ExecuteOrder(t, f)),
-  fc.tuple(trader, refresh).map(([t, f]) => new C.ExecuteOrder(t, f, true)),
-  fc.tuple(trader, refresh).map(([t, f]) => new C.ExecuteOrder(t, f, true)),
+  ...times(
+    2,
+    fc.tuple(trader, refresh).map(([t, f]) => new C.ExecuteOrder(t, f, true)),
+  ),
   trader.map((t) => new C.CancelOrder(t)),
   fc.tuple(trader, market, part).map(([t, mk, b]) => new C.ReducePosition(t, mk, b)),
   fc.tuple(trader, market).map(([t, mk]) => new C.ClosePosition(t, mk)),
   trader.map((t) => new C.Liquidate(t)),
-  trader.map((t) => new C.Liquidate(t, true)),
-  trader.map((t) => new C.Liquidate(t, true)),
+  ...times(
+    2,
+    trader.map((t) => new C.Liquidate(t, true)),
+  ),
   fc.constant(new C.LiquidateMany()),
   fc.constant(new C.SweepPending()),
   trader.map((t) => new C.ClaimProfit(t)),
-  fc.tuple(trader, series, share).map(([t, s, b]) => new C.BuyOption(t, s, b)),
-  fc.tuple(trader, series, share).map(([t, s, b]) => new C.BuyOption(t, s, b)),
+  ...times(
+    2,
+    fc.tuple(trader, series, share).map(([t, s, b]) => new C.BuyOption(t, s, b)),
+  ),
   fc.tuple(trader, series, part).map(([t, s, b]) => new C.SellOption(t, s, b)),
   series.map((s) => new C.SettleSeries(s)),
   series.map((s) => new C.SettleSeries(s, true)),
   fc.tuple(trader, share).map(([t, b]) => new C.OptionLifecycle(t, b)),
   fc.tuple(trader, series, part).map(([t, s, b]) => new C.RedeemOption(t, s, b)),
-  fc
-    .tuple(
-      lp,
-      fc.oneof(
-        { weight: 9, arbitrary: fc.bigInt({ min: 1n, max: 200_000n }) },
-        { weight: 1, arbitrary: fc.constant(0n) },
-      ),
-    )
-    .map(([l, d]) => new C.LpDeposit(l, d)),
+  fc.tuple(lp, dollars(200_000n)).map(([l, d]) => new C.LpDeposit(l, d)),
   fc.tuple(lp, share).map(([l, b]) => new C.LpRedeem(l, b)),
   fc.tuple(lp, part).map(([l, b]) => new C.LpRequestRedeem(l, b)),
   fc.constant(new C.ServeRedeemQueue()),
@@ -104,8 +99,10 @@ export const commands: fc.Arbitrary<C.Command>[] = [
     )
     .map(([mk, b]) => new C.MovePrice(mk, b)),
   fc.tuple(market, fc.bigInt({ min: -800n, max: 800n })).map(([mk, b]) => new C.MovePrice(mk, b)),
-  fc.tuple(fc.nat(7), fc.bigInt({ min: 200n, max: 800n })).map(([k, b]) => new C.AdverseMove(k, b)),
-  fc.tuple(fc.nat(7), fc.bigInt({ min: 200n, max: 800n })).map(([k, b]) => new C.AdverseMove(k, b)),
+  ...times(
+    2,
+    fc.tuple(fc.nat(7), fc.bigInt({ min: 200n, max: 800n })).map(([k, b]) => new C.AdverseMove(k, b)),
+  ),
   fc
     .tuple(market, fc.nat(2), fc.constantFrom("stuck" as const, "off" as const))
     .map(([mk, s, k]) => new C.BreakSource(mk, s, k)),

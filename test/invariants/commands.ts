@@ -86,16 +86,11 @@ function pickPosition(m: Model, r: Real, k: number, market: number): [string, st
  * `settledFirst`, a holding in a settled series when there is one (what a redemption needs).
  */
 function pickHolding(m: Model, r: Real, k: number, series: number, settledFirst = false): [string, number] {
-  const held = holdings(m, r);
-  const settled = settledFirst ? held.filter(([, i]) => m.settled.has(m.series[i].id)) : [];
-  return pick(settled, k) ?? pick(held, k) ?? [r.traders[k % r.traders.length], series];
-}
-
-/** Every holding of the model: holder and series index. */
-function holdings(m: Model, r: Real): [string, number][] {
-  return r.traders.flatMap((t) =>
+  const held = r.traders.flatMap((t) =>
     m.series.flatMap((s, i) => (m.holding(t, s.id) > 0n ? [[t, i] as [string, number]] : [])),
   );
+  const settled = settledFirst ? held.filter(([, i]) => m.settled.has(m.series[i].id)) : [];
+  return pick(settled, k) ?? pick(held, k) ?? [r.traders[k % r.traders.length], series];
 }
 
 /** The series expired at `at` and not yet settled. */
@@ -258,10 +253,15 @@ export class ExecuteOrder extends Command {
   toString = () => `executeOrder(pending order #${this.trader}${this.refresh ? ", after fresh prices" : ""})`;
   async act(m: Model, r: Real) {
     const t = pick([...m.orders.keys()], this.trader) ?? r.traders[this.trader % r.traders.length];
+    await this.executeFor(m, r, t, this.toString());
+  }
+
+  /** Executes `t`'s order (or tries to, when it has none): predicted, sent, compared under `label`. */
+  async executeFor(m: Model, r: Real, t: string, label: string) {
     const order = m.orders.get(t);
     const predicted = order ? await this.predict(m, r, t, order) : ["PerpsNoOrder"];
     const outcome = await send(r, r.keeper, r.sys.engine, r.at.engine, "executeOrder", [t]);
-    expectOutcome(m, outcome, predicted, this.toString());
+    expectOutcome(m, outcome, predicted, label);
     if (!outcome.ok || !order) return;
     const market = order.market;
     m.orders.delete(t);
@@ -369,7 +369,7 @@ export class Trade extends Command {
     if (!order) return;
     const global = ok<PerpsGlobal>((await r.chain.read([v(r, "markets", "globalConfig")], "latest"))[0], "config");
     r.chain.advance(max(order.committedAt + global.minOrderDelay - next(r), 0n));
-    await new ExecuteOrder([...m.orders.keys()].indexOf(t), true, true).act(m, r);
+    await new ExecuteOrder(this.commit.trader, true).executeFor(m, r, t, `executeOrder(trader ${this.commit.trader})`);
   }
 }
 
@@ -544,14 +544,13 @@ export class Liquidate extends Command {
       ? `liquidate(liquidatable account #${this.trader}, else trader ${this.trader})`
       : `liquidate(trader ${this.trader})`;
   async act(m: Model, r: Real) {
-    let t = r.traders[this.trader];
-    if (this.scan) {
-      const all = await observeLiquidation(r, r.traders);
-      const liquidatable = r.traders.filter((_, i) => all[i].health.liquidatable);
-      t = pick(liquidatable, this.trader) ?? t;
-    }
     const at = next(r);
-    const [o] = await observeLiquidation(r, [t]);
+    // A keeper's scan observes every trader once and liquidates from the same observation.
+    const observed = await observeLiquidation(r, this.scan ? r.traders : [r.traders[this.trader]]);
+    const liquidatable = this.scan ? r.traders.flatMap((_, j) => (observed[j].health.liquidatable ? [j] : [])) : [];
+    const i = pick(liquidatable, this.trader) ?? this.trader;
+    const t = r.traders[i];
+    const o = observed[this.scan ? i : 0];
     const plan = predictLiquidation(m, t, at, o, stepsUsed(o, at));
     const outcome = await send(r, r.keeper, r.sys.engine, r.at.engine, "liquidate", [t]);
     expectOutcome(m, outcome, ["error" in plan ? plan.error : null], this.toString());
@@ -733,7 +732,11 @@ export class SettleSeries extends Command {
       : `settle(series ${this.series})`;
   async act(m: Model, r: Real) {
     const s = (this.expired ? pick(due(m, next(r)), this.series) : undefined) ?? m.series[this.series];
-    // A keeper settling has the sources publish first, as it would push a Pyth update.
+    await this.settle(m, r, s);
+  }
+
+  /** Settles `s` (a keeper's settlement publishes first, as it would push a Pyth update): predicted and compared. */
+  async settle(m: Model, r: Real, s: SeriesSpec) {
     if (this.expired) await publish(m, r, s.market);
     const at = next(r);
     const [recorded] = await r.chain.read([v(r, "options", "expiryPrice", [s.market, s.expiry])], "next");
@@ -791,13 +794,10 @@ export class OptionLifecycle extends Command {
     const index = m.series.indexOf(s);
     await new BuyOption(this.trader, index, this.bps).act(m, r);
     r.chain.advance(s.expiry - r.chain.now);
-    await new SettleSeries(due(m, next(r)).indexOf(s), true).act(m, r);
+    await new SettleSeries(index, true).settle(m, r, s);
     const t = r.traders[this.trader];
-    if (m.settled.has(s.id) && m.holding(t, s.id) > 0n) {
-      const settled = holdings(m, r).filter(([, i]) => m.settled.has(m.series[i].id));
-      const k = settled.findIndex(([h, i]) => h === t && i === index);
-      await new RedeemOption(k, index, BPS).act(m, r);
-    }
+    if (m.settled.has(s.id) && m.holding(t, s.id) > 0n)
+      await new RedeemOption(this.trader, index, BPS).redeemFrom(m, r, t, s);
   }
 }
 
@@ -813,7 +813,11 @@ export class RedeemOption extends Command {
   toString = () => `redeem(holding #${this.trader}, ${this.bps} bps of it)`;
   async act(m: Model, r: Real) {
     const [t, index] = pickHolding(m, r, this.trader, this.series, true);
-    const s = m.series[index];
+    await this.redeemFrom(m, r, t, m.series[index]);
+  }
+
+  /** Redeems `bps` of `t`'s holding of `s`: predicted and compared. */
+  async redeemFrom(m: Model, r: Real, t: string, s: SeriesSpec) {
     const held = m.holding(t, s.id);
     const amount = (held * this.bps) / BPS;
     let predicted: Prediction;

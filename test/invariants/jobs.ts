@@ -5,7 +5,14 @@
  * the others and is replayed, like any campaign's, from the failing job's seed and path.
  */
 import { fork, type ChildProcess } from "node:child_process";
-import { addCounts, type CampaignOptions, type CampaignResult, noProgress, type Progress } from "./campaign";
+import {
+  addCounts,
+  type CampaignOptions,
+  type CampaignResult,
+  noProgress,
+  type Progress,
+  runCampaign,
+} from "./campaign";
 
 /** Set in a job's environment: the campaign's options, as JSON. */
 export const JOB_ENV = "BULWARK_FUZZ_JOB";
@@ -17,11 +24,11 @@ const toWire = (p: Progress | CampaignResult): Wire => ({ ...p, outcomes: [...p.
 const fromWire = (w: Wire): CampaignResult => ({ ...w, outcomes: new Map(w.outcomes) });
 
 /** In a job: runs the campaign its parent gave it and reports to the parent. */
-export async function serveJob(run: (options: CampaignOptions) => Promise<CampaignResult>): Promise<void> {
+export async function serveJob(): Promise<void> {
   const options = JSON.parse(process.env[JOB_ENV]!) as CampaignOptions;
   const send = (message: Message) =>
     new Promise<void>((resolve, reject) => process.send!(message, (e: Error | null) => (e ? reject(e) : resolve())));
-  const result = await run({ ...options, onRun: (p) => void send({ progress: toWire(p) }) });
+  const result = await runCampaign({ ...options, onRun: (p) => void send({ progress: toWire(p) }) });
   await send({ result: toWire(result) });
 }
 

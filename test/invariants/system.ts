@@ -223,9 +223,9 @@ export type ViewResult = { ok: true; value: unknown } | ({ ok: false } & Failure
 const views = new Map<string, View>();
 
 /**
- * A view call of `fn(...args)` on `contract` at `address`, for `Chain.read`. Encoded once per distinct call, with a
- * decoder built once per function: the suite reads the same views after every command, and the ABI coder was most
- * of an invariant check's cost.
+ * A view call of `fn(...args)` on `contract` at `address`, for `Chain.read`, encoded and given its decoder once per
+ * distinct call: the suite reads the same views after every command, and the ABI coder was most of an invariant
+ * check's cost.
  */
 export function view(contract: BaseContract, address: string, fn: string, args: unknown[] = []): View {
   const key = `${address}.${fn}(${args.map(String).join(",")})`;
@@ -236,35 +236,23 @@ export function view(contract: BaseContract, address: string, fn: string, args: 
     const data = iface.encodeFunctionData(fragment, args).slice(2);
     if (data.length / 2 > 0xffff) throw new Error(`${key}: calldata longer than ViewBatch's 2-byte length`);
     const length = (data.length / 2).toString(16).padStart(4, "0");
-    cached = { packed: `${address.slice(2)}${length}${data}`, decode: decoder(iface, fragment) };
+    cached = { packed: `${address.slice(2)}${length}${data}`, decode: decoder(fragment) };
     views.set(key, cached);
   }
   return cached;
 }
 
-const decoders = new Map<FunctionFragment, View["decode"]>();
-
 /**
- * Return data's decoder for `fn`: word by word when its outputs are fixed-size values, tuples of them, or
- * dynamic arrays of those (every view the suite reads); the ABI coder otherwise. A lone output is returned as
- * itself, several as an array that also carries their names, as ethers does.
+ * Return data's decoder for `fn`, word by word: its outputs must be fixed-size values, tuples of them, or dynamic
+ * arrays of those (every view the suite reads). A lone output is returned as itself, several as an array that also
+ * carries their names, as ethers does.
  */
-function decoder(iface: Interface, fn: FunctionFragment): View["decode"] {
-  let d = decoders.get(fn);
-  if (!d) {
-    const fast = fn.outputs.every((t) => words(t) !== undefined || isArrayOfFixed(t));
-    if (!fast) {
-      d = (data) => {
-        const decoded = iface.decodeFunctionResult(fn, `0x${data}`);
-        return decoded.length === 1 ? decoded[0] : decoded;
-      };
-    } else {
-      const read = (data: string) => readTuple(fn.outputs, data, 0);
-      d = fn.outputs.length === 1 ? (data) => (read(data) as unknown[])[0] : read;
-    }
-    decoders.set(fn, d);
+function decoder(fn: FunctionFragment): View["decode"] {
+  if (!fn.outputs.every((t) => words(t) !== undefined || isArrayOfFixed(t))) {
+    throw new Error(`${fn.format()}: an output the suite cannot decode word by word`);
   }
-  return d;
+  const read = (data: string) => readTuple(fn.outputs, data, 0);
+  return fn.outputs.length === 1 ? (data) => read(data)[0] : read;
 }
 
 /** The size in words of a fixed-size type, `undefined` for a dynamic one. */
