@@ -4,6 +4,7 @@ import { readdirSync } from "node:fs";
 import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, TASK_TEST_GET_TEST_FILES } from "hardhat/builtin-tasks/task-names";
 import type { HardhatUserConfig } from "hardhat/config";
 import "@nomicfoundation/hardhat-toolbox";
+import "./tasks/devnet";
 import "./tasks/fuzz";
 
 const SOLC_VERSION = "0.8.28";

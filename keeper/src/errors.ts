@@ -51,6 +51,8 @@ const WAITS = new Set([
   "PerpsOrderNotReady",
   "PerpsOrderNotExpired",
   "PerpsPriceOlderThanOrder",
+  // The price moved past the trader's limit; it may come back before the order's window ends (then it is cancelled).
+  "PerpsSlippage",
   "PerpsLiquidationStepUsed",
   "PerpsLiquidationGrace",
   "PerpsPaused",

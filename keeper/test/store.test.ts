@@ -73,7 +73,9 @@ describe("keeper index and configuration", () => {
     const older = engine.encodeErrorResult("PerpsPriceOlderThanOrder", [1n, 2n]);
     expect(decodeRevert(older)).to.deep.include({ name: "PerpsPriceOlderThanOrder", verdict: "wait" });
     const slip = engine.encodeErrorResult("PerpsSlippage", [1n, 2n]);
-    expect(decodeRevert(slip)).to.deep.include({ name: "PerpsSlippage", verdict: "failure" });
+    expect(decodeRevert(slip)).to.deep.include({ name: "PerpsSlippage", verdict: "wait" });
+    const invalid = engine.encodeErrorResult("PerpsInvalidInput", []);
+    expect(decodeRevert(invalid)).to.deep.include({ name: "PerpsInvalidInput", verdict: "failure" });
     expect(decodeRevert("0x12345678").verdict).to.equal("failure");
     expect(decodeRevert(undefined).name).to.equal("unknown");
   });
