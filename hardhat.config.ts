@@ -4,10 +4,20 @@ import { readdirSync } from "node:fs";
 import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, TASK_TEST_GET_TEST_FILES } from "hardhat/builtin-tasks/task-names";
 import type { HardhatUserConfig } from "hardhat/config";
 import "@nomicfoundation/hardhat-toolbox";
+import "./tasks/deploy";
 import "./tasks/devnet";
 import "./tasks/fuzz";
 
 const SOLC_VERSION = "0.8.28";
+
+function publicNetwork(urlVariable: string, chainId: number) {
+  const key = process.env.DEPLOYER_PRIVATE_KEY;
+  return {
+    url: process.env[urlVariable] || `https://set-${urlVariable}.invalid`,
+    chainId,
+    accounts: key ? [key.startsWith("0x") ? key : `0x${key}`] : [],
+  };
+}
 
 // Compile with the wasm build from the npm `solc` package: nothing is ever downloaded (TOOLCHAIN.md).
 subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD).setAction(async (args: { solcVersion: string }) => {
@@ -52,9 +62,20 @@ const config: HardhatUserConfig = {
     tests: "test",
     ignition: "deploy",
   },
+  // Public networks (OPS-2): RPC URLs and the deployer's key only from the environment (.env.example). An unset URL
+  // points at a host that names the variable to set.
   networks: {
     hardhat: {},
+    localhost: { url: "http://127.0.0.1:8545" },
+    sepolia: publicNetwork("SEPOLIA_RPC_URL", 11_155_111),
+    "arbitrum-sepolia": publicNetwork("ARBITRUM_SEPOLIA_RPC_URL", 421_614),
+    "base-sepolia": publicNetwork("BASE_SEPOLIA_RPC_URL", 84_532),
   },
+  etherscan: {
+    // One Etherscan (API v2) key verifies on every chain it serves.
+    apiKey: process.env.ETHERSCAN_API_KEY ?? "",
+  },
+  sourcify: { enabled: false },
   mocha: {
     timeout: 120_000,
   },

@@ -10,8 +10,10 @@ import { Wallet, ethers } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { TASK_NODE_CREATE_SERVER } from "hardhat/builtin-tasks/task-names";
 import pino from "pino";
-import { checkFoundation } from "../deploy/checks";
-import { deployDevStack, type DevStack } from "../deploy/devstack";
+import { checkProtocol, type ProtocolContracts } from "../deploy/checks";
+import { loadDeployment } from "../deploy/config";
+import { deployWithIgnition, expectations, type MockSource } from "../deploy/ignition";
+import type { MockPyth, MockUSDC } from "../typechain-types";
 import { seriesId } from "../deploy/options";
 import { parseConfig } from "../keeper/src/config";
 import { Keeper } from "../keeper/src/keeper";
@@ -90,6 +92,9 @@ const TRADERS: { style: Style; margin: number }[] = [
   { style: "options", margin: 5_000 },
 ];
 
+/** The deployed contracts, with the mock collateral and the mock Pyth the devnet drives. */
+export type Protocol = ProtocolContracts & { usdc: MockUSDC; pyth?: MockPyth };
+
 export interface DevnetOptions {
   profile: Profile;
   seed: number;
@@ -121,7 +126,7 @@ export interface DevnetReport {
 /** A running devnet: the report of its scenario, and `stop` to end the keeper and the node. */
 export interface Devnet {
   report: DevnetReport;
-  stack: DevStack;
+  stack: Protocol;
   /** Publishes the current prices again (for `--forever`: keeps the sources fresh). */
   tickPrices(): Promise<void>;
   stop(): Promise<void>;
@@ -147,35 +152,33 @@ export async function runDevnet(hre: HardhatRuntimeEnvironment, opts: DevnetOpti
   const [deployer, governor, guardian, lp1, lp2] = signers;
   const expiry = BigInt(t0 + 3 * HOUR);
   const listing = [
-    { market: ETH, strike: 2_700, isCall: false },
-    { market: ETH, strike: 3_000, isCall: false },
-    { market: ETH, strike: 3_000, isCall: true },
-    { market: ETH, strike: 3_300, isCall: true },
-    { market: BTC, strike: 57_000, isCall: false },
-    { market: BTC, strike: 63_000, isCall: true },
-  ];
-  const stack = await deployDevStack(
-    { deployer, governor, guardian },
-    {
-      markets: [
-        { id: ETH, usd: 3_000n },
-        { id: BTC, usd: 60_000n },
-      ],
-      series: listing.map((s) => ({ ...s, strike: BigInt(s.strike) * WAD, expiry })),
-    },
-  );
+    { market: "ETH-USD", strike: 2_700n, isCall: false },
+    { market: "ETH-USD", strike: 3_000n, isCall: false },
+    { market: "ETH-USD", strike: 3_000n, isCall: true },
+    { market: "ETH-USD", strike: 3_300n, isCall: true },
+    { market: "BTC-USD", strike: 57_000n, isCall: false },
+    { market: "BTC-USD", strike: 63_000n, isCall: true },
+  ].map((s) => ({
+    ...s,
+    expiry,
+    id: seriesId(ethers.encodeBytes32String(s.market), s.strike * WAD, expiry, s.isCall),
+  }));
+
+  // The same Ignition module and post-deploy check as the testnets, with the in-process chain's parameters (mocks).
+  const parameters = loadDeployment("hardhat", {});
+  if (parameters.governors[0] !== governor.address || parameters.guardian !== guardian.address) {
+    throw new Error("deploy/parameters/hardhat.json: the governor and guardian must be accounts #1 and #2");
+  }
+  const deployed = await deployWithIgnition(hre, parameters, { series: listing });
+  const stack: Protocol = { ...deployed.contracts, usdc: deployed.usdc!, pyth: deployed.pyth };
   const marketIds = [ETH, BTC];
-  const addresses = await addressBook(stack);
-  const problems = await checkFoundation(stack, {
-    deployer: deployer.address,
-    governors: [governor.address],
-    guardian: guardian.address,
-    timelockDelay: BigInt(HOUR),
-  });
+  const addresses = deployed.addresses;
+  const problems = await checkProtocol(stack, expectations(parameters, deployer.address, addresses));
   if (problems.length > 0) throw new Error(`post-deploy check failed:\n  ${problems.join("\n  ")}`);
   print(
-    `deployed the protocol in ${((Date.now() - started) / 1000).toFixed(1)} s (${describe(addresses)}); ` +
-      "post-deploy check passed: the deployer holds nothing, the timelock administers",
+    `deployed the protocol through the Ignition module in ${((Date.now() - started) / 1000).toFixed(1)} s ` +
+      `(${describe(addresses)}); post-deploy check passed: the deployer holds nothing, the guardian can only ` +
+      "pause and tighten, the timelock administers, every wire in place",
   );
 
   // Liquidity: two LPs, and an insurance fund.
@@ -212,7 +215,7 @@ export async function runDevnet(hre: HardhatRuntimeEnvironment, opts: DevnetOpti
       markets: addresses.PerpsMarkets,
       options: addresses.OptionsEngine,
     },
-    startBlock: stack.startBlock,
+    startBlock: deployed.startBlock,
     expectedSigner: keeperWallet.address,
     dbPath: ":memory:",
     confirmations: 0,
@@ -232,6 +235,7 @@ export async function runDevnet(hre: HardhatRuntimeEnvironment, opts: DevnetOpti
 
   const prices = new PriceDriver(
     stack,
+    deployed.sources,
     deployer,
     new Map([
       [ETH, 3_000],
@@ -247,16 +251,15 @@ export async function runDevnet(hre: HardhatRuntimeEnvironment, opts: DevnetOpti
   const openSeries = async (chainTime: number) => {
     const cutoff = Number((await stack.options.globalConfig()).tradingCutoff);
     return chainTime < Number(expiry) - cutoff
-      ? listing.map((s) => ({ id: seriesId(s.market, BigInt(s.strike) * WAD, expiry, s.isCall), ...s }))
+      ? listing.map((s) => ({ ...s, market: ethers.encodeBytes32String(s.market), strike: Number(s.strike) }))
       : [];
   };
 
   /** One step: time passes, prices move and are published, traders act, the keeper catches up, events shown. */
   const step = async (phase: Phase, seconds: number, move: () => void) => {
     steps++;
-    await send("evm_increaseTime", [seconds]);
     move();
-    await prices.publish();
+    await prices.publish((await provider.getBlock("latest"))!.timestamp + seconds);
     const chainTime = (await provider.getBlock("latest"))!.timestamp;
     const ctx: DecisionContext = {
       phase,
@@ -354,7 +357,17 @@ export async function runDevnet(hre: HardhatRuntimeEnvironment, opts: DevnetOpti
   while ((await provider.getBlock("latest"))!.timestamp < Number(expiry)) {
     await step("expiry", profile.slowStepSeconds, walk());
   }
-  for (let i = 0; i < 10 && !(await allRedeemed(stack, traders, listing.length, tally)); i++) {
+  for (
+    let i = 0;
+    i < 10 &&
+    !(await allRedeemed(
+      stack,
+      traders,
+      listing.map((s) => s.id),
+      tally,
+    ));
+    i++
+  ) {
     await step("expiry", 60, walk());
   }
   await summary("expiry");
@@ -393,7 +406,7 @@ export async function runDevnet(hre: HardhatRuntimeEnvironment, opts: DevnetOpti
   return {
     report,
     stack,
-    tickPrices: () => prices.publish(),
+    tickPrices: async () => prices.publish((await provider.getBlock("latest"))!.timestamp + 10),
     stop: async () => {
       if (stopped) return;
       stopped = true;
@@ -408,16 +421,17 @@ export async function runDevnet(hre: HardhatRuntimeEnvironment, opts: DevnetOpti
 }
 
 /**
- * Publishes the mock feeds: each market's three sources at its price (a unit apart), one in a fault at its
- * factor, a silent one not at all; all in one block, with a read of each market after them, so that no read
- * sees half an update.
+ * Publishes each market's mock sources at its price: the Chainlink feeds (each a unit apart) and Pyth; a source in a
+ * fault at its factor, a silent one not at all. All in one block at the time given, with a read of each market
+ * after them, so that no read sees half an update.
  */
 class PriceDriver {
   private readonly faults = new Map<string, number>();
   private readonly silent = new Set<string>();
 
   constructor(
-    private readonly stack: DevStack,
+    private readonly stack: Protocol,
+    private readonly sources: Map<string, MockSource[]>,
     private readonly publisher: ethers.Signer,
     private readonly prices: Map<string, number>,
   ) {}
@@ -440,20 +454,31 @@ class PriceDriver {
     else this.silent.delete(`${market}:${source}`);
   }
 
-  async publish(): Promise<void> {
+  /** Publishes in one block mined at `at` (chain seconds). */
+  async publish(at: number): Promise<void> {
     const provider = this.publisher.provider as ethers.JsonRpcApiProvider;
+    const pyth = this.stack.pyth?.connect(this.publisher);
+    const fee = pyth ? await pyth.getUpdateFee(["0x"]) : 0n;
     await provider.send("evm_setAutomine", [false]);
     const sent: ethers.ContractTransactionResponse[] = [];
     try {
-      for (const [market, feeds] of this.stack.feeds) {
-        for (const [i, feed] of feeds.entries()) {
+      for (const [market, sources] of this.sources) {
+        for (const [i, source] of sources.entries()) {
           const key = `${market}:${i}`;
           if (this.silent.has(key)) continue;
-          const usd = this.price(market) * (this.faults.get(key) ?? 1);
-          sent.push(await feed.connect(this.publisher).updateAnswer(BigInt(Math.round(usd * 1e8)) + BigInt(i)));
+          const price = BigInt(Math.round(this.price(market) * (this.faults.get(key) ?? 1) * 1e8));
+          if (source.kind === "chainlink") {
+            sent.push(await source.feed.connect(this.publisher).updateAnswer(price + BigInt(i)));
+          } else if (pyth) {
+            // Eight decimals, a confidence of a basis point, published at the block's time.
+            const conf = price / 10_000n;
+            const data = await pyth.createPriceFeedUpdateData(source.priceId, price, conf, -8, price, conf, at, 0);
+            sent.push(await pyth.updatePriceFeeds([data], { value: fee }));
+          }
         }
         sent.push(await this.stack.aggregator.connect(this.publisher).poke(market));
       }
+      await provider.send("evm_setNextBlockTimestamp", [at]);
       await provider.send("evm_mine", []);
     } finally {
       await provider.send("evm_setAutomine", [true]);
@@ -508,33 +533,14 @@ async function byLabel(metrics: KeeperMetrics, name: string): Promise<Record<str
 }
 
 /** Every series settled, and no trader holds an option of any left. */
-async function allRedeemed(stack: DevStack, traders: readonly Trader[], series: number, tally: Tally) {
-  if (tally.seriesSettled < series) return false;
-  const ids = stack.series;
+async function allRedeemed(stack: Protocol, traders: readonly Trader[], ids: readonly bigint[], tally: Tally) {
+  if (tally.seriesSettled < ids.length) return false;
   const holders = traders.flatMap((t) => ids.map(() => t.address));
   const balances = await stack.options.balanceOfBatch(
     holders,
     traders.flatMap(() => ids),
   );
   return balances.every((b) => b === 0n);
-}
-
-async function addressBook(stack: DevStack): Promise<Record<string, string>> {
-  const entries: [string, { getAddress(): Promise<string> }][] = [
-    ["BulwarkTimelock", stack.timelock],
-    ["BulwarkAccessManager", stack.accessManager],
-    ["PauseRegistry", stack.pauseRegistry],
-    ["PriceAggregator", stack.aggregator],
-    ["MockUSDC", stack.usdc],
-    ["OutflowLimiter", stack.limiter],
-    ["LiquidityPool", stack.pool],
-    ["MarginAccounts", stack.accounts],
-    ["PerpsMarkets", stack.markets],
-    ["PerpsEngine", stack.engine],
-    ["PerpsLens", stack.lens],
-    ["OptionsEngine", stack.options],
-  ];
-  return Object.fromEntries(await Promise.all(entries.map(async ([k, c]) => [k, await c.getAddress()] as const)));
 }
 
 function describe(addresses: Record<string, string>): string {

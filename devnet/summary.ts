@@ -4,7 +4,7 @@
  * event. Reading is separate from formatting so the final report can be printed and written as JSON alike.
  */
 import { ethers } from "ethers";
-import type { DevStack } from "../deploy/devstack";
+import type { ProtocolContracts } from "../deploy/checks";
 
 const WAD = 10n ** 18n;
 const REASONS = ["none", "sequencer down", "sequencer grace", "no quorum", "divergence", "jump"];
@@ -82,7 +82,11 @@ export const money = (n: number) => `$${n.toLocaleString("en-US", { maximumFract
 const price = (n: number) => n.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 const short = (address: string) => `${address.slice(0, 8)}…`;
 
-export async function readSnapshot(stack: DevStack, marketIds: readonly string[], usdc: number): Promise<Snapshot> {
+export async function readSnapshot(
+  stack: ProtocolContracts,
+  marketIds: readonly string[],
+  usdc: number,
+): Promise<Snapshot> {
   const markets: MarketSnapshot[] = [];
   for (const id of marketIds) {
     const [status, readings, state] = await Promise.all([
@@ -124,7 +128,7 @@ export async function readSnapshot(stack: DevStack, marketIds: readonly string[]
  * debt, oracle freezes and recoveries, settlements). `keeper` is the keeper's address, to count what it did.
  */
 export async function tallyEvents(
-  stack: DevStack,
+  stack: ProtocolContracts,
   tally: Tally,
   range: { from: number; to: number },
   keeper: string,

@@ -4,7 +4,7 @@
  * keeper to execute, close at once, buy an option) and reports a refusal by its custom error.
  */
 import { ethers, type Signer } from "ethers";
-import type { DevStack } from "../deploy/devstack";
+import type { ProtocolContracts } from "../deploy/checks";
 import { decodeRevert, revertData } from "../keeper/src/errors";
 import type { Random } from "./random";
 
@@ -109,7 +109,7 @@ export function decide(rng: Random, trader: Trader, view: TraderView, ctx: Decis
 
 /** Sends `intent` for `trader`; returns undefined when done, else why the protocol refused it. */
 export async function act(
-  stack: DevStack,
+  stack: ProtocolContracts,
   trader: Trader,
   intent: Intent,
   ctx: DecisionContext,
@@ -156,7 +156,7 @@ function tryName(bytes32: string): string {
 
 /** What each trader's account shows: equity (one lens call), positions and pending orders. */
 export async function readViews(
-  stack: DevStack,
+  stack: ProtocolContracts,
   traders: readonly Trader[],
   marketIds: readonly string[],
 ): Promise<Map<string, TraderView>> {

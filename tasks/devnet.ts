@@ -29,8 +29,8 @@ task("devnet", "Runs the Bulwark devnet: node, protocol, keeper and a crash scen
   .addOptionalParam("report", "Also write the final report to this JSON file", undefined, types.string)
   .addOptionalParam(
     "addresses",
-    "With --forever: where to write the addresses (the tasks' default for chain 31337)",
-    path.join("deploy", "deployments", "chain-31337", "deployed_addresses.json"),
+    "With --forever: where to write the addresses (the tasks' default for --network localhost)",
+    path.join("deploy", "deployments", "bulwark-localhost", "deployed_addresses.json"),
     types.string,
   )
   .setAction(async (args: Args, hre) => {
