@@ -7,6 +7,7 @@ import "@nomicfoundation/hardhat-toolbox";
 import "./tasks/deploy";
 import "./tasks/devnet";
 import "./tasks/fuzz";
+import "./tasks/ops";
 
 const SOLC_VERSION = "0.8.28";
 
