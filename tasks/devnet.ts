@@ -80,6 +80,11 @@ task("devnet", "Runs the Bulwark devnet: node, protocol, keeper and a crash scen
     writeFileSync(file, JSON.stringify(report.addresses, null, 2));
     console.log(`Node ${report.url}, keeper metrics ${report.metricsUrl}/metrics. Addresses (also in ${file}):`);
     for (const [name, address] of Object.entries(report.addresses)) console.log(`  ${name.padEnd(22)} ${address}`);
+    const signers = await hre.ethers.getSigners();
+    for (const signer of signers.slice(16, 20)) {
+      await (await devnet.stack.usdc.mint(signer.address, 1_000_000n * 10n ** 6n)).wait();
+    }
+    console.log("Accounts #16 to #19 hold $1,000,000 of mock USDC each; #1 is the governor and #2 the guardian.");
     console.log("The sources publish every 10 s and the keeper keeps running. Ctrl-C stops.");
     let stopping = false;
     process.once("SIGINT", () => (stopping = true));
