@@ -5,21 +5,10 @@
  * in-process network as well.
  */
 import type { Signer } from "ethers";
-import {
-  MockUSDC__factory,
-  type LiquidityPool,
-  type MarginAccounts,
-  type MockUSDC,
-  type MockV3Aggregator,
-  type OptionsEngine,
-  type OutflowLimiter,
-  type PerpsEngine,
-  type PerpsLens,
-  type PerpsMarkets,
-  type PriceAggregator,
-} from "../typechain-types";
+import { MockUSDC__factory, type MockUSDC, type MockV3Aggregator } from "../typechain-types";
+import type { ProtocolContracts } from "./checks";
 import { listChainlinkMarket, setFeeds } from "./feeds";
-import { type Foundation, deployFoundation, devConfig, handOverToTimelock, mined } from "./foundation";
+import { deployFoundation, devConfig, handOverToTimelock, mined } from "./foundation";
 import { deployOptions, optionMarket, seriesId } from "./options";
 import { deployAggregator } from "./oracle";
 import { deployPerps, marketConfig } from "./perps";
@@ -38,17 +27,9 @@ export interface DevSeries {
   isCall: boolean;
 }
 
-export interface DevStack extends Foundation {
-  aggregator: PriceAggregator;
+export interface DevStack extends ProtocolContracts {
   feeds: Map<string, MockV3Aggregator[]>;
   usdc: MockUSDC;
-  limiter: OutflowLimiter;
-  pool: LiquidityPool;
-  accounts: MarginAccounts;
-  markets: PerpsMarkets;
-  engine: PerpsEngine;
-  lens: PerpsLens;
-  options: OptionsEngine;
   /** Ids of the series listed at deployment, in the order given. */
   series: bigint[];
   /** The block the deployment began in (a keeper's `startBlock`). */

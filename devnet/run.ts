@@ -145,279 +145,289 @@ export async function runDevnet(hre: HardhatRuntimeEnvironment, opts: DevnetOpti
   await send("evm_setNextBlockTimestamp", [t0]);
   await send("evm_mine");
 
-  const node = await startNode(hre, opts.port);
-  print(`JSON-RPC node on ${node.url} (chain id 31337)`);
-
-  const signers = await hre.ethers.getSigners();
-  const [deployer, governor, guardian, lp1, lp2] = signers;
-  const expiry = BigInt(t0 + 3 * HOUR);
-  const listing = [
-    { market: "ETH-USD", strike: 2_700n, isCall: false },
-    { market: "ETH-USD", strike: 3_000n, isCall: false },
-    { market: "ETH-USD", strike: 3_000n, isCall: true },
-    { market: "ETH-USD", strike: 3_300n, isCall: true },
-    { market: "BTC-USD", strike: 57_000n, isCall: false },
-    { market: "BTC-USD", strike: 63_000n, isCall: true },
-  ].map((s) => ({
-    ...s,
-    expiry,
-    id: seriesId(ethers.encodeBytes32String(s.market), s.strike * WAD, expiry, s.isCall),
-  }));
-
-  // The same Ignition module and post-deploy check as the testnets, with the in-process chain's parameters (mocks).
-  const parameters = loadDeployment("hardhat", {});
-  if (parameters.governors[0] !== governor.address || parameters.guardian !== guardian.address) {
-    throw new Error("deploy/parameters/hardhat.json: the governor and guardian must be accounts #1 and #2");
-  }
-  const deployed = await deployWithIgnition(hre, parameters, { series: listing });
-  const stack: Protocol = { ...deployed.contracts, usdc: deployed.usdc!, pyth: deployed.pyth };
-  const marketIds = [ETH, BTC];
-  const addresses = deployed.addresses;
-  const problems = await checkProtocol(stack, expectations(parameters, deployer.address, addresses));
-  if (problems.length > 0) throw new Error(`post-deploy check failed:\n  ${problems.join("\n  ")}`);
-  print(
-    `deployed the protocol through the Ignition module in ${((Date.now() - started) / 1000).toFixed(1)} s ` +
-      `(${describe(addresses)}); post-deploy check passed: the deployer holds nothing, the guardian can only ` +
-      "pause and tighten, the timelock administers, every wire in place",
-  );
-
-  // Liquidity: two LPs, and an insurance fund.
-  for (const [lp, amount] of [
-    [lp1, 3_000_000],
-    [lp2, 2_000_000],
-  ] as const) {
-    await (await stack.usdc.mint(lp.address, usdc(amount + 100_000))).wait();
-    await (await stack.usdc.connect(lp).approve(stack.pool, ethers.MaxUint256)).wait();
-    await (await stack.pool.connect(lp).deposit(usdc(amount), lp.address)).wait();
-  }
-  await (await stack.pool.connect(lp1).fundInsurance(usdc(50_000))).wait();
-
-  const traders: Trader[] = [];
-  for (const [i, t] of TRADERS.entries()) {
-    const signer = signers[5 + i];
-    await (await stack.usdc.mint(signer.address, usdc(t.margin + (t.style === "options" ? 100_000 : 0)))).wait();
-    await (await stack.usdc.connect(signer).approve(stack.accounts, ethers.MaxUint256)).wait();
-    await (await stack.usdc.connect(signer).approve(stack.options, ethers.MaxUint256)).wait();
-    await (await stack.accounts.connect(signer).deposit(signer.address, usdc(t.margin))).wait();
-    traders.push({ name: `${t.style}-${i + 1}`, signer, address: signer.address, style: t.style });
-  }
-  print(`pool funded with $5,000,000 and a $50,000 insurance fund; ${traders.length} traders hold margin`);
-
-  // The keeper, as an operator runs it: its own key, over HTTP, with metrics.
-  const keeperWallet = Wallet.createRandom();
-  await send("hardhat_setBalance", [keeperWallet.address, "0x56BC75E2D63100000"]);
-  const config = parseConfig({
-    chainId: 31337,
-    rpcUrls: [node.url],
-    contracts: {
-      engine: addresses.PerpsEngine,
-      lens: addresses.PerpsLens,
-      markets: addresses.PerpsMarkets,
-      options: addresses.OptionsEngine,
-    },
-    startBlock: deployed.startBlock,
-    expectedSigner: keeperWallet.address,
-    dbPath: ":memory:",
-    confirmations: 0,
-    pollIntervalMs: 200,
-    logLevel: "error",
-  });
-  const metrics = new KeeperMetrics();
-  const rpc = new RpcPool(config.rpcUrls, { chainId: config.chainId, ...config.rpc });
-  const store = new IndexStore(config.dbPath);
-  const log = pino({ level: config.logLevel, base: { service: "bulwark-keeper" } });
-  const keeper = new Keeper(config, rpc, store, new Wallet(keeperWallet.privateKey), metrics, log);
-  await keeper.checkStartup();
-  const served = await serveMetrics(metrics, keeper, "127.0.0.1", opts.metricsPort);
-  const metricsUrl = `http://127.0.0.1:${served.port}`;
-  const keeperRun = keeper.run();
-  print(`keeper ${keeperWallet.address} running against ${node.url}; metrics on ${metricsUrl}/metrics`);
-
-  const prices = new PriceDriver(
-    stack,
-    deployed.sources,
-    deployer,
-    new Map([
-      [ETH, 3_000],
-      [BTC, 60_000],
-    ]),
-  );
-  const tally = emptyTally();
-  let lastBlock = await provider.getBlockNumber();
-  const start = await readSnapshot(stack, marketIds, USDC);
-  const keeperFee = (await stack.markets.globalConfig()).minKeeperFee / 10n ** 12n;
-  let steps = 0;
-
-  const openSeries = async (chainTime: number) => {
-    const cutoff = Number((await stack.options.globalConfig()).tradingCutoff);
-    return chainTime < Number(expiry) - cutoff
-      ? listing.map((s) => ({ ...s, market: ethers.encodeBytes32String(s.market), strike: Number(s.strike) }))
-      : [];
+  // What `stop` undoes, last first; on a failure, undone before the error propagates (nothing keeps the process up).
+  const cleanups: (() => unknown)[] = [];
+  const stop = async () => {
+    while (cleanups.length > 0) await cleanups.pop()!();
   };
+  try {
+    const node = await startNode(hre, opts.port);
+    cleanups.push(() => node.close());
+    print(`JSON-RPC node on ${node.url} (chain id 31337)`);
 
-  /** One step: time passes, prices move and are published, traders act, the keeper catches up, events shown. */
-  const step = async (phase: Phase, seconds: number, move: () => void) => {
-    steps++;
-    move();
-    await prices.publish((await provider.getBlock("latest"))!.timestamp + seconds);
-    const chainTime = (await provider.getBlock("latest"))!.timestamp;
-    const ctx: DecisionContext = {
-      phase,
-      markets: marketIds.map((id) => ({ id, price: prices.price(id) })),
-      openSeries: phase === "walk" ? await openSeries(chainTime) : [],
-    };
-    const views = await readViews(stack, traders, marketIds);
-    for (const trader of traders) {
-      const intent = decide(rng, trader, views.get(trader.address)!, ctx);
-      if (intent.kind === "none") continue;
-      const refused = await act(stack, trader, intent, ctx, keeperFee);
-      if (refused)
-        print(`${clock(chainTime, t0)} ${trader.name}: ${intent.kind} ${marketOf(intent)} refused: ${refused}`);
+    const signers = await hre.ethers.getSigners();
+    const [deployer, governor, guardian, lp1, lp2] = signers;
+    const expiry = BigInt(t0 + 3 * HOUR);
+    const listing = [
+      { market: "ETH-USD", strike: 2_700n, isCall: false },
+      { market: "ETH-USD", strike: 3_000n, isCall: false },
+      { market: "ETH-USD", strike: 3_000n, isCall: true },
+      { market: "ETH-USD", strike: 3_300n, isCall: true },
+      { market: "BTC-USD", strike: 57_000n, isCall: false },
+      { market: "BTC-USD", strike: 63_000n, isCall: true },
+    ].map((s) => ({
+      ...s,
+      expiry,
+      id: seriesId(ethers.encodeBytes32String(s.market), s.strike * WAD, expiry, s.isCall),
+    }));
+
+    // The same Ignition module and post-deploy check as the testnets, with the in-process chain's parameters (mocks).
+    const parameters = loadDeployment("hardhat", {});
+    if (parameters.governors[0] !== governor.address || parameters.guardian !== guardian.address) {
+      throw new Error("deploy/parameters/hardhat.json: the governor and guardian must be accounts #1 and #2");
     }
-    await catchUp(metrics, keeper);
-    const head = await provider.getBlockNumber();
-    const lines = await tallyEvents(stack, tally, { from: lastBlock + 1, to: head }, keeperWallet.address, USDC);
-    lastBlock = head;
-    const at = (await provider.getBlock("latest"))!.timestamp;
-    for (const line of lines) print(`${clock(at, t0)} ${line}`);
-    if (steps % profile.summaryEvery === 0) await summary(phase);
-  };
-  let summarisedAt = -1;
-  const summary = async (phase: string) => {
-    if (summarisedAt === steps) return;
-    summarisedAt = steps;
-    const s = await readSnapshot(stack, marketIds, USDC);
-    print(`${clock(s.chainTime, t0)} [${phase}] ${formatSummary(s, tally, listing.length)}`);
-  };
-  const walk =
-    (markets: readonly string[] = marketIds) =>
-    () => {
-      for (const m of markets) prices.move(m, Math.exp(profile.volatility * rng.normal()));
+    const deployed = await deployWithIgnition(hre, parameters, { series: listing });
+    const stack: Protocol = { ...deployed.contracts, usdc: deployed.usdc!, pyth: deployed.pyth };
+    const marketIds = [ETH, BTC];
+    const addresses = deployed.addresses;
+    const problems = await checkProtocol(stack, expectations(parameters, deployer.address, addresses));
+    if (problems.length > 0) throw new Error(`post-deploy check failed:\n  ${problems.join("\n  ")}`);
+    print(
+      `deployed the protocol through the Ignition module in ${((Date.now() - started) / 1000).toFixed(1)} s ` +
+        `(${describe(addresses)}); post-deploy check passed: the deployer holds nothing, the guardian can only ` +
+        "pause and tighten, the timelock administers, every wire in place",
+    );
+
+    // Liquidity: two LPs, and an insurance fund.
+    for (const [lp, amount] of [
+      [lp1, 3_000_000],
+      [lp2, 2_000_000],
+    ] as const) {
+      await (await stack.usdc.mint(lp.address, usdc(amount + 100_000))).wait();
+      await (await stack.usdc.connect(lp).approve(stack.pool, ethers.MaxUint256)).wait();
+      await (await stack.pool.connect(lp).deposit(usdc(amount), lp.address)).wait();
+    }
+    await (await stack.pool.connect(lp1).fundInsurance(usdc(50_000))).wait();
+
+    const traders: Trader[] = [];
+    for (const [i, t] of TRADERS.entries()) {
+      const signer = signers[5 + i];
+      await (await stack.usdc.mint(signer.address, usdc(t.margin + (t.style === "options" ? 100_000 : 0)))).wait();
+      await (await stack.usdc.connect(signer).approve(stack.accounts, ethers.MaxUint256)).wait();
+      await (await stack.usdc.connect(signer).approve(stack.options, ethers.MaxUint256)).wait();
+      await (await stack.accounts.connect(signer).deposit(signer.address, usdc(t.margin))).wait();
+      traders.push({ name: `${t.style}-${i + 1}`, signer, address: signer.address, style: t.style });
+    }
+    print(`pool funded with $5,000,000 and a $50,000 insurance fund; ${traders.length} traders hold margin`);
+
+    // The keeper, as an operator runs it: its own key, over HTTP, with metrics.
+    const keeperWallet = Wallet.createRandom();
+    await send("hardhat_setBalance", [keeperWallet.address, "0x56BC75E2D63100000"]);
+    const config = parseConfig({
+      chainId: 31337,
+      rpcUrls: [node.url],
+      contracts: {
+        engine: addresses.PerpsEngine,
+        lens: addresses.PerpsLens,
+        markets: addresses.PerpsMarkets,
+        options: addresses.OptionsEngine,
+      },
+      startBlock: deployed.startBlock,
+      expectedSigner: keeperWallet.address,
+      dbPath: ":memory:",
+      confirmations: 0,
+      pollIntervalMs: 200,
+      logLevel: "error",
+    });
+    const metrics = new KeeperMetrics();
+    const rpc = new RpcPool(config.rpcUrls, { chainId: config.chainId, ...config.rpc });
+    const store = new IndexStore(config.dbPath);
+    cleanups.push(
+      () => store.close(),
+      () => rpc.destroy(),
+    );
+    const log = pino({ level: config.logLevel, base: { service: "bulwark-keeper" } });
+    const keeper = new Keeper(config, rpc, store, new Wallet(keeperWallet.privateKey), metrics, log);
+    await keeper.checkStartup();
+    const served = await serveMetrics(metrics, keeper, "127.0.0.1", opts.metricsPort);
+    cleanups.push(() => served.server.close());
+    const metricsUrl = `http://127.0.0.1:${served.port}`;
+    const keeperRun = keeper.run();
+    cleanups.push(() => {
+      keeper.stop();
+      return keeperRun;
+    });
+    print(`keeper ${keeperWallet.address} running against ${node.url}; metrics on ${metricsUrl}/metrics`);
+
+    const prices = new PriceDriver(
+      stack,
+      deployed.sources,
+      deployer,
+      new Map([
+        [ETH, 3_000],
+        [BTC, 60_000],
+      ]),
+    );
+    const tally = emptyTally();
+    let lastBlock = await provider.getBlockNumber();
+    const start = await readSnapshot(stack, marketIds, USDC);
+    const keeperFee = (await stack.markets.globalConfig()).minKeeperFee / 10n ** 12n;
+    let steps = 0;
+
+    const openSeries = async (chainTime: number) => {
+      const cutoff = Number((await stack.options.globalConfig()).tradingCutoff);
+      return chainTime < Number(expiry) - cutoff
+        ? listing.map((s) => ({ ...s, market: ethers.encodeBytes32String(s.market), strike: Number(s.strike) }))
+        : [];
     };
 
-  // 1. A random walk with trading and option buying.
-  print(`— walk: ${profile.walkSteps} steps of ${profile.stepSeconds / 60} min; traders open, close and buy options`);
-  for (let i = 0; i < profile.walkSteps; i++) await step("walk", profile.stepSeconds, walk());
-  await summary("walk");
+    /** One step: time passes, prices move and are published, traders act, the keeper catches up, events shown. */
+    const step = async (phase: Phase, seconds: number, move: () => void) => {
+      steps++;
+      move();
+      await prices.publish((await provider.getBlock("latest"))!.timestamp + seconds);
+      const chainTime = (await provider.getBlock("latest"))!.timestamp;
+      const ctx: DecisionContext = {
+        phase,
+        markets: marketIds.map((id) => ({ id, price: prices.price(id) })),
+        openSeries: phase === "walk" ? await openSeries(chainTime) : [],
+      };
+      const views = await readViews(stack, traders, marketIds);
+      for (const trader of traders) {
+        const intent = decide(rng, trader, views.get(trader.address)!, ctx);
+        if (intent.kind === "none") continue;
+        const refused = await act(stack, trader, intent, ctx, keeperFee);
+        if (refused)
+          print(`${clock(chainTime, t0)} ${trader.name}: ${intent.kind} ${marketOf(intent)} refused: ${refused}`);
+      }
+      await catchUp(metrics, keeper);
+      const head = await provider.getBlockNumber();
+      const lines = await tallyEvents(stack, tally, { from: lastBlock + 1, to: head }, keeperWallet.address, USDC);
+      lastBlock = head;
+      const at = (await provider.getBlock("latest"))!.timestamp;
+      for (const line of lines) print(`${clock(at, t0)} ${line}`);
+      if (steps % profile.summaryEvery === 0) await summary(phase);
+    };
+    let summarisedAt = -1;
+    const summary = async (phase: string) => {
+      if (summarisedAt === steps) return;
+      summarisedAt = steps;
+      const s = await readSnapshot(stack, marketIds, USDC);
+      print(`${clock(s.chainTime, t0)} [${phase}] ${formatSummary(s, tally, listing.length)}`);
+    };
+    const walk =
+      (markets: readonly string[] = marketIds) =>
+      () => {
+        for (const m of markets) prices.move(m, Math.exp(profile.volatility * rng.normal()));
+      };
 
-  // 2. The crash: ETH falls 1.5 % a minute (so the keeper can liquidate before equity runs out), BTC 0.5 %.
-  print(`— crash: ETH −1.5 % and BTC −0.5 % a minute for ${profile.crashLegs} minutes`);
-  for (let i = 0; i < profile.crashLegs; i++) {
-    await step("crash", 60, () => {
-      prices.move(ETH, 0.985);
-      prices.move(BTC, 0.995);
-    });
-  }
-  for (let i = 0; i < 3; i++) await step("aftermath", 60, walk());
-  // Anyone may move what the liquidations left with the engine (fees, losses, margin for the fund) into the pool.
-  const [swept, toInsurance] = await stack.engine.sweepPending.staticCall();
-  await (await stack.engine.connect(deployer).sweepPending()).wait();
-  print(
-    `swept ${money(Number(swept) / USDC)} into the pool and ${money(Number(toInsurance) / USDC)} into the insurance fund`,
-  );
-  await summary("crash");
+    // 1. A random walk with trading and option buying.
+    print(`— walk: ${profile.walkSteps} steps of ${profile.stepSeconds / 60} min; traders open, close and buy options`);
+    for (let i = 0; i < profile.walkSteps; i++) await step("walk", profile.stepSeconds, walk());
+    await summary("walk");
 
-  // 3. The oracle incident.
-  print("— incident: a BTC-USD source prints 8 % off-market; the guardian pauses BTC-USD opening");
-  prices.fault(BTC, 2, 0.92);
-  await step("incident", profile.stepSeconds, walk());
-  await (
-    await stack.pauseRegistry
-      .connect(guardian)
-      .pause(BTC, OPEN_AND_INCREASE, "devnet: a BTC-USD source is printing off-market")
-  ).wait();
-  print(`guardian paused opening and increasing on BTC-USD (mask ${await stack.pauseRegistry.pausedActions(BTC)})`);
-  for (let i = 0; i < 2; i++) await step("incident", profile.stepSeconds, walk());
-  prices.fault(BTC, 2, undefined);
-  print("— the BTC-USD source is repaired; an ETH-USD source goes silent (stale after an hour; two keep the quorum)");
-  prices.silence(ETH, 0, true);
-  await step("incident", profile.stepSeconds, walk());
-  const delay = Number(await stack.timelock.getMinDelay());
-  const data = stack.pauseRegistry.interface.encodeFunctionData("unpause", [
-    BTC,
-    OPEN_AND_INCREASE,
-    "devnet: the BTC-USD source is repaired",
-  ]);
-  const target = addresses.PauseRegistry;
-  const salt = ethers.id(`devnet-unpause-${opts.seed}`);
-  await (await stack.timelock.connect(governor).schedule(target, 0, data, ethers.ZeroHash, salt, delay)).wait();
-  print(`governor scheduled the BTC-USD unpause through the timelock; ready in ${delay / 60} min`);
-  const readyAt = (await provider.getBlock("latest"))!.timestamp + delay;
-  while ((await provider.getBlock("latest"))!.timestamp < readyAt) {
-    await step("incident", profile.slowStepSeconds, walk());
-  }
-  await (await stack.timelock.connect(governor).execute(target, 0, data, ethers.ZeroHash, salt)).wait();
-  print(`timelock executed the unpause: BTC-USD paused mask ${await stack.pauseRegistry.pausedActions(BTC)}`);
-  await summary("incident");
-  prices.silence(ETH, 0, false);
-  print("the silent ETH-USD source publishes again");
+    // 2. The crash: ETH falls 1.5 % a minute (so the keeper can liquidate before equity runs out), BTC 0.5 %.
+    print(`— crash: ETH −1.5 % and BTC −0.5 % a minute for ${profile.crashLegs} minutes`);
+    for (let i = 0; i < profile.crashLegs; i++) {
+      await step("crash", 60, () => {
+        prices.move(ETH, 0.985);
+        prices.move(BTC, 0.995);
+      });
+    }
+    for (let i = 0; i < 3; i++) await step("aftermath", 60, walk());
+    // Anyone may move what the liquidations left with the engine (fees, losses, margin for the fund) into the pool.
+    const [swept, toInsurance] = await stack.engine.sweepPending.staticCall();
+    await (await stack.engine.connect(deployer).sweepPending()).wait();
+    print(
+      `swept ${money(Number(swept) / USDC)} into the pool and ${money(Number(toInsurance) / USDC)} into the insurance fund`,
+    );
+    await summary("crash");
 
-  // 4. Expiry: the keeper reads the price at expiry, settles every series and redeems for the holders.
-  print(`— expiry: ${listing.length} series expire at ${clock(Number(expiry), t0)}`);
-  while ((await provider.getBlock("latest"))!.timestamp < Number(expiry)) {
-    await step("expiry", profile.slowStepSeconds, walk());
-  }
-  for (
-    let i = 0;
-    i < 10 &&
-    !(await allRedeemed(
-      stack,
-      traders,
-      listing.map((s) => s.id),
+    // 3. The oracle incident.
+    print("— incident: a BTC-USD source prints 8 % off-market; the guardian pauses BTC-USD opening");
+    prices.fault(BTC, 2, 0.92);
+    await step("incident", profile.stepSeconds, walk());
+    await (
+      await stack.pauseRegistry
+        .connect(guardian)
+        .pause(BTC, OPEN_AND_INCREASE, "devnet: a BTC-USD source is printing off-market")
+    ).wait();
+    print(`guardian paused opening and increasing on BTC-USD (mask ${await stack.pauseRegistry.pausedActions(BTC)})`);
+    for (let i = 0; i < 2; i++) await step("incident", profile.stepSeconds, walk());
+    prices.fault(BTC, 2, undefined);
+    print("— the BTC-USD source is repaired; an ETH-USD source goes silent (stale after an hour; two keep the quorum)");
+    prices.silence(ETH, 0, true);
+    await step("incident", profile.stepSeconds, walk());
+    const delay = Number(await stack.timelock.getMinDelay());
+    const data = stack.pauseRegistry.interface.encodeFunctionData("unpause", [
+      BTC,
+      OPEN_AND_INCREASE,
+      "devnet: the BTC-USD source is repaired",
+    ]);
+    const target = addresses.PauseRegistry;
+    const salt = ethers.id(`devnet-unpause-${opts.seed}`);
+    await (await stack.timelock.connect(governor).schedule(target, 0, data, ethers.ZeroHash, salt, delay)).wait();
+    print(`governor scheduled the BTC-USD unpause through the timelock; ready in ${delay / 60} min`);
+    const readyAt = (await provider.getBlock("latest"))!.timestamp + delay;
+    while ((await provider.getBlock("latest"))!.timestamp < readyAt) {
+      await step("incident", profile.slowStepSeconds, walk());
+    }
+    await (await stack.timelock.connect(governor).execute(target, 0, data, ethers.ZeroHash, salt)).wait();
+    print(`timelock executed the unpause: BTC-USD paused mask ${await stack.pauseRegistry.pausedActions(BTC)}`);
+    await summary("incident");
+    prices.silence(ETH, 0, false);
+    print("the silent ETH-USD source publishes again");
+
+    // 4. Expiry: the keeper reads the price at expiry, settles every series and redeems for the holders.
+    print(`— expiry: ${listing.length} series expire at ${clock(Number(expiry), t0)}`);
+    while ((await provider.getBlock("latest"))!.timestamp < Number(expiry)) {
+      await step("expiry", profile.slowStepSeconds, walk());
+    }
+    for (
+      let i = 0;
+      i < 10 &&
+      !(await allRedeemed(
+        stack,
+        traders,
+        listing.map((s) => s.id),
+        tally,
+      ));
+      i++
+    ) {
+      await step("expiry", 60, walk());
+    }
+    await summary("expiry");
+
+    const end = await readSnapshot(stack, marketIds, USDC);
+    const healths = await stack.lens.healthOf(traders.map((t) => t.address));
+    const report: DevnetReport = {
+      seed: opts.seed,
+      profile: profile.name,
+      url: node.url,
+      metricsUrl,
+      chainStart: t0,
+      chainEnd: end.chainTime,
+      wallSeconds: (Date.now() - started) / 1000,
+      start,
+      end,
       tally,
-    ));
-    i++
-  ) {
-    await step("expiry", 60, walk());
+      series: listing.length,
+      keeper: {
+        address: keeperWallet.address,
+        actionsSent: await byLabel(metrics, "keeper_actions_sent_total"),
+        notSent: await byLabel(metrics, "keeper_actions_failed_total"),
+      },
+      traders: traders.map((t, i) => ({
+        name: t.name,
+        style: t.style,
+        address: t.address,
+        margin: TRADERS[i].margin,
+        equity: Number(healths[i].health.equity) / 1e18,
+        liquidated: tally.liquidatedAccounts.includes(t.address),
+      })),
+      addresses,
+    };
+
+    return {
+      report,
+      stack,
+      tickPrices: async () => prices.publish((await provider.getBlock("latest"))!.timestamp + 10),
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
   }
-  await summary("expiry");
-
-  const end = await readSnapshot(stack, marketIds, USDC);
-  const healths = await stack.lens.healthOf(traders.map((t) => t.address));
-  const report: DevnetReport = {
-    seed: opts.seed,
-    profile: profile.name,
-    url: node.url,
-    metricsUrl,
-    chainStart: t0,
-    chainEnd: end.chainTime,
-    wallSeconds: (Date.now() - started) / 1000,
-    start,
-    end,
-    tally,
-    series: listing.length,
-    keeper: {
-      address: keeperWallet.address,
-      actionsSent: await byLabel(metrics, "keeper_actions_sent_total"),
-      notSent: await byLabel(metrics, "keeper_actions_failed_total"),
-    },
-    traders: traders.map((t, i) => ({
-      name: t.name,
-      style: t.style,
-      address: t.address,
-      margin: TRADERS[i].margin,
-      equity: Number(healths[i].health.equity) / 1e18,
-      liquidated: tally.liquidatedAccounts.includes(t.address),
-    })),
-    addresses,
-  };
-
-  let stopped = false;
-  return {
-    report,
-    stack,
-    tickPrices: async () => prices.publish((await provider.getBlock("latest"))!.timestamp + 10),
-    stop: async () => {
-      if (stopped) return;
-      stopped = true;
-      keeper.stop();
-      await keeperRun;
-      served.server.close();
-      rpc.destroy();
-      store.close();
-      await node.close();
-    },
-  };
 }
 
 /**
