@@ -4,7 +4,7 @@
  * devnet publishes prices through them).
  */
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import type { ContractRunner, Signer } from "ethers";
+import type { ContractRunner } from "ethers";
 import {
   BulwarkAccessManager__factory,
   BulwarkTimelock__factory,
@@ -47,7 +47,7 @@ export interface IgnitionDeployment {
 export async function deployWithIgnition(
   hre: HardhatRuntimeEnvironment,
   config: DeploymentConfig,
-  opts: { series?: SeriesListing[]; deploymentId?: string; displayUi?: boolean; signer?: Signer } = {},
+  opts: { series?: SeriesListing[]; deploymentId?: string; displayUi?: boolean } = {},
 ): Promise<IgnitionDeployment> {
   const startBlock = await hre.ethers.provider.getBlockNumber();
   const deployed = (await hre.ignition.deploy(bulwarkModule(config, opts.series ?? []), {
@@ -56,7 +56,7 @@ export async function deployWithIgnition(
   })) as Record<string, { getAddress(): Promise<string> }>;
   const addresses: Record<string, string> = {};
   for (const [name, contract] of Object.entries(deployed)) addresses[name] = await contract.getAddress();
-  const runner = opts.signer ?? (await hre.ethers.getSigners())[0];
+  const [runner] = await hre.ethers.getSigners();
   const contracts = connectProtocol(addresses, runner);
   const sources = new Map<string, MockSource[]>();
   for (const market of config.markets) {
@@ -72,10 +72,7 @@ export async function deployWithIgnition(
   return {
     contracts,
     addresses,
-    usdc:
-      addresses.Collateral && config.collateral === "mock"
-        ? MockUSDC__factory.connect(addresses.Collateral, runner)
-        : undefined,
+    usdc: addresses.Collateral ? MockUSDC__factory.connect(addresses.Collateral, runner) : undefined,
     pyth: addresses.Pyth ? MockPyth__factory.connect(addresses.Pyth, runner) : undefined,
     sources,
     startBlock,

@@ -261,26 +261,32 @@ export async function runDevnet(hre: HardhatRuntimeEnvironment, opts: DevnetOpti
     const tally = emptyTally();
     let lastBlock = await provider.getBlockNumber();
     const start = await readSnapshot(stack, marketIds, USDC);
-    const keeperFee = (await stack.markets.globalConfig()).minKeeperFee / 10n ** 12n;
+    // The engine's smallest keeper fee, from 18-decimal USD to collateral units, rounded up as the engine does.
+    const [minKeeperFee, usdScale] = [
+      (await stack.markets.globalConfig()).minKeeperFee,
+      await stack.accounts.usdScale(),
+    ];
+    const keeperFee = (minKeeperFee + usdScale - 1n) / usdScale;
     let steps = 0;
 
-    const openSeries = async (chainTime: number) => {
-      const cutoff = Number((await stack.options.globalConfig()).tradingCutoff);
-      return chainTime < Number(expiry) - cutoff
-        ? listing.map((s) => ({ ...s, market: ethers.encodeBytes32String(s.market), strike: Number(s.strike) }))
-        : [];
-    };
+    const tradingEnds = Number(expiry) - Number((await stack.options.globalConfig()).tradingCutoff);
+    const series = listing.map((s) => ({
+      ...s,
+      market: ethers.encodeBytes32String(s.market),
+      strike: Number(s.strike),
+    }));
 
     /** One step: time passes, prices move and are published, traders act, the keeper catches up, events shown. */
     const step = async (phase: Phase, seconds: number, move: () => void) => {
       steps++;
       move();
-      await prices.publish((await provider.getBlock("latest"))!.timestamp + seconds);
-      const chainTime = (await provider.getBlock("latest"))!.timestamp;
+      // The prices' block is mined at `chainTime`; the traders act after it.
+      const chainTime = (await provider.getBlock("latest"))!.timestamp + seconds;
+      await prices.publish(chainTime);
       const ctx: DecisionContext = {
         phase,
         markets: marketIds.map((id) => ({ id, price: prices.price(id) })),
-        openSeries: phase === "walk" ? await openSeries(chainTime) : [],
+        openSeries: phase === "walk" && chainTime < tradingEnds ? series : [],
       };
       const views = await readViews(stack, traders, marketIds);
       for (const trader of traders) {
@@ -438,6 +444,7 @@ export async function runDevnet(hre: HardhatRuntimeEnvironment, opts: DevnetOpti
 class PriceDriver {
   private readonly faults = new Map<string, number>();
   private readonly silent = new Set<string>();
+  private pythFee?: bigint;
 
   constructor(
     private readonly stack: Protocol,
@@ -468,7 +475,9 @@ class PriceDriver {
   async publish(at: number): Promise<void> {
     const provider = this.publisher.provider as ethers.JsonRpcApiProvider;
     const pyth = this.stack.pyth?.connect(this.publisher);
-    const fee = pyth ? await pyth.getUpdateFee(["0x"]) : 0n;
+    // The mock's fee per update is fixed at deployment: read once.
+    this.pythFee ??= pyth ? await pyth.getUpdateFee(["0x"]) : 0n;
+    const fee = this.pythFee;
     await provider.send("evm_setAutomine", [false]);
     const sent: ethers.ContractTransactionResponse[] = [];
     try {

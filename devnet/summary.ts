@@ -5,6 +5,7 @@
  */
 import { ethers } from "ethers";
 import type { ProtocolContracts } from "../deploy/checks";
+import type { DevnetReport } from "./run";
 
 const WAD = 10n ** 18n;
 const REASONS = ["none", "sequencer down", "sequencer grace", "no quorum", "divergence", "jump"];
@@ -150,7 +151,9 @@ export async function tallyEvents(
     q(aggregator, aggregator.filters.OracleStateChanged()),
   ]);
   const lines: string[] = [];
-  const isKeeper = async (e: ethers.EventLog) => (await e.getTransaction()).from.toLowerCase() === keeper.toLowerCase();
+  const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+  // Settlements and redemptions do not name their sender; the transaction does.
+  const isKeeper = async (e: ethers.EventLog) => same((await e.getTransaction()).from, keeper);
   const all = [executed, cancelled, liquidated, covered, bought, recorded, settled, redeemed, oracle].flat();
   all.sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index);
   for (const e of all) {
@@ -158,7 +161,7 @@ export async function tallyEvents(
     switch (e.eventName) {
       case "OrderExecuted":
         tally.ordersExecuted++;
-        if (await isKeeper(e)) tally.byKeeper.executions++;
+        if (same(a.keeper, keeper)) tally.byKeeper.executions++;
         break;
       case "OrderCancelled":
         tally.ordersCancelled++;
@@ -167,7 +170,7 @@ export async function tallyEvents(
         tally.liquidations++;
         if (!tally.liquidatedAccounts.includes(a.account)) tally.liquidatedAccounts.push(a.account);
         tally.liquidationRewards += Number(a.reward) / usdc;
-        const byKeeper = await isKeeper(e);
+        const byKeeper = same(a.liquidator, keeper);
         if (byKeeper) tally.byKeeper.liquidations++;
         // The event carries the closing trade: a long is closed by a negative delta.
         const size = -dollars(a.closedSize);
@@ -252,19 +255,7 @@ export function clock(chainTime: number, start: number): string {
 }
 
 /** The final report, as printed. */
-export function formatReport(r: {
-  seed: number;
-  profile: string;
-  wallSeconds: number;
-  chainStart: number;
-  chainEnd: number;
-  start: Snapshot;
-  end: Snapshot;
-  tally: Tally;
-  series: number;
-  keeper: { address: string; actionsSent: Record<string, number>; notSent: Record<string, number> };
-  traders: { name: string; margin: number; equity: number; liquidated: boolean }[];
-}): string {
+export function formatReport(r: DevnetReport): string {
   const t = r.tally;
   const hours = ((r.chainEnd - r.chainStart) / 3600).toFixed(1);
   const lines = [

@@ -40,7 +40,7 @@ export interface Trader {
 
 export type Intent =
   | { kind: "open"; market: string; size: bigint }
-  | { kind: "close"; market: string }
+  | { kind: "close"; market: string; long: boolean }
   | { kind: "buy"; series: bigint; amount: bigint }
   | { kind: "none" };
 
@@ -74,6 +74,8 @@ function sizeFor(notional: number, price: number, sign: 1 | -1): bigint {
   return (BigInt(units) * WAD * BigInt(sign)) / 1_000_000n;
 }
 
+const close = ([market, size]: [string, number]): Intent => ({ kind: "close", market, long: size > 0 });
+
 export function decide(rng: Random, trader: Trader, view: TraderView, ctx: DecisionContext): Intent {
   if (view.pendingOrder) return { kind: "none" };
   const [eth] = ctx.markets;
@@ -86,13 +88,12 @@ export function decide(rng: Random, trader: Trader, view: TraderView, ctx: Decis
     case "short":
       if (ctx.phase === "walk" && held.length === 0 && view.equity > 100)
         return { kind: "open", market: eth.id, size: sizeFor(view.equity * rng.between(3, 5), eth.price, -1) };
-      if (ctx.phase === "aftermath" && held.length > 0 && rng.chance(0.3)) return { kind: "close", market: held[0][0] };
+      if (ctx.phase === "aftermath" && held.length > 0 && rng.chance(0.3)) return close(held[0]);
       return { kind: "none" };
     case "swing": {
-      if (ctx.phase === "crash")
-        return held.length > 0 && rng.chance(0.2) ? { kind: "close", market: held[0][0] } : { kind: "none" };
+      if (ctx.phase === "crash") return held.length > 0 && rng.chance(0.2) ? close(held[0]) : { kind: "none" };
       if (!rng.chance(0.25)) return { kind: "none" };
-      if (held.length > 0 && rng.chance(0.4)) return { kind: "close", market: rng.pick(held)[0] };
+      if (held.length > 0 && rng.chance(0.4)) return close(rng.pick(held));
       const m = rng.pick(ctx.markets);
       const sign = rng.chance(0.5) ? 1 : -1;
       return { kind: "open", market: m.id, size: sizeFor(view.equity * rng.between(2, 6), m.price, sign) };
@@ -126,10 +127,9 @@ export async function act(
       await (await engine.commitOrder(intent.market, intent.size, slippage(price, intent.size > 0n), keeperFee)).wait();
     } else if (intent.kind === "close") {
       const price = ctx.markets.find((m) => m.id === intent.market)!.price;
-      const size = (await stack.engine.positionOf(trader.address, intent.market)).size;
       // Closing a long sells: the fill must not be below the limit; closing a short buys.
       const engine = stack.engine.connect(trader.signer);
-      await (await engine.closePosition(intent.market, slippage(price, size < 0n))).wait();
+      await (await engine.closePosition(intent.market, slippage(price, !intent.long))).wait();
     } else if (intent.kind === "buy") {
       const quote = await stack.options.quote(intent.series, intent.amount, true);
       const maxCost = ((quote.premium + quote.fee) * 102n) / 100n + 1n;

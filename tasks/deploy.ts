@@ -7,12 +7,10 @@
  * RPC URLs and the deployer's key come only from the environment (`.env.example`).
  */
 import { readFileSync } from "node:fs";
-import path from "node:path";
 import { task } from "hardhat/config";
 import { HardhatPluginError } from "hardhat/plugins";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-
-const deploymentId = (network: string) => `bulwark-${network}`;
+import { defaultDeploymentFile, deploymentId } from "./ops/deployment";
 
 task("bulwark:deploy", "Deploys Bulwark with the network's parameters, checks every role and wire, verifies (OPS-2)")
   .addFlag("mocks", "Replace every vendor contract (feeds, Pyth, USDC) by its mock: a rehearsal on a local chain")
@@ -42,7 +40,7 @@ task("bulwark:check", "Runs the post-deploy check on the network's Bulwark deplo
     const { loadDeployment } = await import("../deploy/config");
     const network = hre.network.name;
     const config = loadOrExplain(() => loadDeployment(network, process.env));
-    const file = path.join(hre.config.paths.ignition, "deployments", deploymentId(network), "deployed_addresses.json");
+    const file = defaultDeploymentFile(hre);
     let raw: Record<string, string>;
     try {
       raw = JSON.parse(readFileSync(file, "utf8"));

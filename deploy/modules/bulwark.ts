@@ -37,25 +37,12 @@ export interface SeriesListing {
   isCall: boolean;
 }
 
-/** Future ids of the contracts the tasks and the keeper look up (`Bulwark#<name>`). */
-export const CONTRACT_IDS = [
-  "BulwarkTimelock",
-  "BulwarkAccessManager",
-  "PauseRegistry",
-  "PriceAggregator",
-  "OutflowLimiter",
-  "LiquidityPool",
-  "MarginAccounts",
-  "PerpsMarkets",
-  "PerpsEngine",
-  "PerpsLens",
-  "OptionsEngine",
-] as const;
-
 export const marketId = (name: string) => ethers.encodeBytes32String(name);
 /** The id of a market's source future: `Source_ETH_USD_0`, its feed `Feed_ETH_USD_0` when mocked. */
-export const sourceFutureId = (market: string, i: number) => `Source_${market.replace(/-/g, "_")}_${i}`;
-export const feedFutureId = (market: string, i: number) => `Feed_${market.replace(/-/g, "_")}_${i}`;
+/** A market's name as a future-id part: `ETH-USD` → `ETH_USD`. */
+const tag = (market: string) => market.replace(/-/g, "_");
+const sourceFutureId = (market: string, i: number) => `Source_${tag(market)}_${i}`;
+export const feedFutureId = (market: string, i: number) => `Feed_${tag(market)}_${i}`;
 
 export function bulwarkModule(config: DeploymentConfig, series: readonly SeriesListing[] = []) {
   return buildModule("Bulwark", (m) => {
@@ -121,7 +108,7 @@ export function bulwarkModule(config: DeploymentConfig, series: readonly SeriesL
             BigInt(market.oracle.maxJumpBps),
             BigInt(market.oracle.recoveryReads),
           ],
-          { id: `List_${market.id.replace(/-/g, "_")}` },
+          { id: `List_${tag(market.id)}` },
         ),
       );
       for (const [i, source] of market.sources.entries()) {
@@ -147,11 +134,11 @@ export function bulwarkModule(config: DeploymentConfig, series: readonly SeriesL
               "createPriceFeedUpdateData",
               [source.priceId, BigInt(market.referencePrice) * 10n ** 8n, 0n, -8, 0n, 0n, 1n, 0n],
               0,
-              { id: `PythSeedData_${market.id.replace(/-/g, "_")}_${i}` },
+              { id: `PythSeedData_${tag(market.id)}_${i}` },
             );
             seeded.push(
               m.call(pyth as CallableContractFuture<"MockPyth">, "updatePriceFeeds", [[data]], {
-                id: `PythSeed_${market.id.replace(/-/g, "_")}_${i}`,
+                id: `PythSeed_${tag(market.id)}_${i}`,
                 value: MOCK_PYTH.fee,
               }),
             );
@@ -164,7 +151,7 @@ export function bulwarkModule(config: DeploymentConfig, series: readonly SeriesL
         }
         configure(
           m.call(aggregator, "addSource", [id, adapter, BigInt(source.maxStaleness)], {
-            id: `AddSource_${market.id.replace(/-/g, "_")}_${i}`,
+            id: `AddSource_${tag(market.id)}_${i}`,
             after: [listing],
           }),
         );
@@ -189,7 +176,7 @@ export function bulwarkModule(config: DeploymentConfig, series: readonly SeriesL
     for (const market of config.markets) {
       const listed = configure(
         m.call(markets, "listMarket", [marketId(market.id), marketConfig(BigInt(market.referencePrice))], {
-          id: `PerpsList_${market.id.replace(/-/g, "_")}`,
+          id: `PerpsList_${tag(market.id)}`,
           after: previous,
         }),
       );
@@ -213,12 +200,12 @@ export function bulwarkModule(config: DeploymentConfig, series: readonly SeriesL
       .map((market) =>
         configure(
           m.call(options, "listMarket", [marketId(market.id), optionMarket(BigInt(market.referencePrice))], {
-            id: `OptionsList_${market.id.replace(/-/g, "_")}`,
+            id: `OptionsList_${tag(market.id)}`,
           }),
         ),
       );
     for (const s of series) {
-      const name = `${s.market.replace(/-/g, "_")}_${s.strike}_${s.expiry}_${s.isCall ? "C" : "P"}`;
+      const name = `${tag(s.market)}_${s.strike}_${s.expiry}_${s.isCall ? "C" : "P"}`;
       const strike = s.strike * WAD;
       configure(
         m.call(options, "listSeries", [marketId(s.market), strike, s.expiry, s.isCall, s.isCall ? strike : 0n], {
@@ -249,7 +236,7 @@ export function bulwarkModule(config: DeploymentConfig, series: readonly SeriesL
     // A first trusted read of each market.
     for (const market of config.markets) {
       m.call(aggregator, "poke", [marketId(market.id)], {
-        id: `Poke_${market.id.replace(/-/g, "_")}`,
+        id: `Poke_${tag(market.id)}`,
         after: [handedOver],
       });
     }

@@ -4,6 +4,7 @@
  * healthy again, the price is not fresh yet) or a real failure worth an alert.
  */
 import { Interface, type ErrorDescription } from "ethers";
+import { revertData } from "./revert-data";
 import {
   ERC1155__factory,
   LiquidityPool__factory,
@@ -34,6 +35,8 @@ const errors = new Interface(
     ).values(),
   ].map((f) => f as never),
 );
+
+export { revertData };
 
 const builtins = new Interface(["error Error(string)", "error Panic(uint256)"]);
 
@@ -89,23 +92,6 @@ export function decodeRevert(data: string | undefined | null): DecodedRevert {
   const name = parsed.name;
   const verdict: Verdict = RACES.has(name) ? "race" : WAITS.has(name) ? "wait" : "failure";
   return { name, args: [...parsed.args], verdict };
-}
-
-/** The revert data inside an ethers error, however deep the provider put it. */
-export function revertData(error: unknown): string | undefined {
-  const seen = new Set<unknown>();
-  const walk = (e: unknown): string | undefined => {
-    if (e === null || typeof e !== "object" || seen.has(e)) return undefined;
-    seen.add(e);
-    const o = e as Record<string, unknown>;
-    if (typeof o.data === "string" && o.data.startsWith("0x") && o.data.length >= 10) return o.data;
-    for (const k of ["error", "info", "cause", "data"]) {
-      const found = walk(o[k]);
-      if (found) return found;
-    }
-    return undefined;
-  };
-  return walk(error);
 }
 
 /** Whether an error came from the transport (endpoint down, timeout) rather than from the chain's verdict. */

@@ -5,7 +5,7 @@
 import { type Ctx, type Token, chainTime, findEvent } from "./common";
 import { read, send } from "./errors";
 import { units, when } from "./format";
-import { parameterKey } from "./parse";
+import { PAUSE_ACTIONS, parameterKey } from "./parse";
 
 /** A claim still owed: `owed` in all, `claimable` of it now. */
 export interface OwedClaim {
@@ -21,18 +21,21 @@ const MAX_CLAIM_DELAY = parameterKey("maxClaimDelay");
 /** The limiter claims of `recipient` not yet paid in full, found in events from `sinceBlock`. */
 export async function owedClaims(ctx: Ctx, recipient: string, sinceBlock: number): Promise<OwedClaim[]> {
   const { limiter } = ctx.d;
-  const events = await read(ctx.hre, "OutflowLimited events", () =>
-    limiter.queryFilter(limiter.filters.OutflowLimited(undefined, recipient), sinceBlock),
-  );
-  const delay = await limiter.parameter(ctx.hre.ethers.ZeroHash, MAX_CLAIM_DELAY);
+  const [events, delay] = await Promise.all([
+    read(ctx.hre, "OutflowLimited events", () =>
+      limiter.queryFilter(limiter.filters.OutflowLimited(undefined, recipient), sinceBlock),
+    ),
+    limiter.parameter(ctx.hre.ethers.ZeroHash, MAX_CLAIM_DELAY),
+  ]);
   const ids = [...new Set(events.map((e) => e.args.claimId))];
-  const out: OwedClaim[] = [];
-  for (const id of ids) {
-    const c = await limiter.claimOf(id);
-    if (c.recipient === ctx.hre.ethers.ZeroAddress) continue;
-    out.push({ id, owed: c.end - c.next, claimable: await limiter.claimable(id), dueAt: c.queuedAt + delay });
-  }
-  return out;
+  const claims = await Promise.all(
+    ids.map(async (id): Promise<OwedClaim | undefined> => {
+      const c = await limiter.claimOf(id);
+      if (c.recipient === ctx.hre.ethers.ZeroAddress) return undefined;
+      return { id, owed: c.end - c.next, claimable: await limiter.claimable(id), dueAt: c.queuedAt + delay };
+    }),
+  );
+  return claims.filter((c) => c !== undefined);
 }
 
 /** Prints the claims of `recipient`. */
@@ -41,7 +44,7 @@ export async function printClaims(ctx: Ctx, token: Token, claims: OwedClaim[]): 
   if (claims.length === 0) console.log("  outflow-limiter claims: none");
   for (const c of claims) {
     console.log(
-      `  limiter claim #${c.id}: ${units(c.owed, token.decimals)} ${token.symbol} owed, ` +
+      `  limiter claim #${c.id}: ${token.format(c.owed)} owed, ` +
         `${units(c.claimable, token.decimals)} claimable now, all due by ${when(c.dueAt, now)}`,
     );
   }
@@ -49,25 +52,32 @@ export async function printClaims(ctx: Ctx, token: Token, claims: OwedClaim[]): 
 
 /**
  * Claims every claim of `recipient` that has something claimable now (anyone may; the recipient is paid); prints
- * what still waits. Returns the amount paid.
+ * what still waits. Returns the amount paid and the claims still owed.
  */
-export async function claimAll(ctx: Ctx, token: Token, recipient: string, sinceBlock: number): Promise<bigint> {
+export async function claimAll(
+  ctx: Ctx,
+  token: Token,
+  recipient: string,
+  sinceBlock: number,
+): Promise<{ paid: bigint; waiting: OwedClaim[] }> {
   const claims = await owedClaims(ctx, recipient, sinceBlock);
   if (claims.length > 0 && (await ctx.d.pauseRegistry.isPaused(ctx.hre.ethers.ZeroHash, WITHDRAW))) {
     console.log("  withdrawals are paused: the limiter's claims wait until governance unpauses");
     await printClaims(ctx, token, claims);
-    return 0n;
+    return { paid: 0n, waiting: claims };
   }
+  const due = claims.filter((x) => x.claimable > 0n);
   let paid = 0n;
-  for (const c of claims.filter((x) => x.claimable > 0n)) {
+  for (const c of due) {
     const receipt = await send(ctx.hre, `claim #${c.id}`, () => ctx.d.limiter.connect(ctx.signer).claim(c.id));
     paid += ((await findEvent(receipt, ctx.d.limiter, "ClaimPaid"))?.amount as bigint | undefined) ?? 0n;
   }
-  const waiting = await owedClaims(ctx, recipient, sinceBlock);
-  if (paid > 0n) console.log(`  paid ${units(paid, token.decimals)} ${token.symbol} to ${recipient}`);
+  // Nothing sent, nothing changed: the claims read above are still what waits.
+  const waiting = due.length > 0 ? await owedClaims(ctx, recipient, sinceBlock) : claims;
+  if (paid > 0n) console.log(`  paid ${token.format(paid)} to ${recipient}`);
   if (waiting.length > 0) await printClaims(ctx, token, waiting);
-  return paid;
+  return { paid, waiting };
 }
 
 /** `IPauseRegistry.Action.Withdraw`. */
-const WITHDRAW = 6;
+const WITHDRAW = PAUSE_ACTIONS.indexOf("withdraw");

@@ -90,12 +90,15 @@ export interface Token {
   contract: IERC20Metadata;
   decimals: number;
   symbol: string;
+  /** An amount of the token as text: "12.5 mUSDC". */
+  format(value: bigint): string;
 }
 
 export async function collateral(ctx: Ctx): Promise<Token> {
   const contract = await ctx.d.collateral();
-  const [decimals, symbol] = await Promise.all([contract.decimals(), contract.symbol()]);
-  return { contract, decimals: Number(decimals), symbol };
+  const [raw, symbol] = await Promise.all([contract.decimals(), contract.symbol()]);
+  const decimals = Number(raw);
+  return { contract, decimals, symbol, format: (value) => `${units(value, decimals)} ${symbol}` };
 }
 
 /** Refuses `amount` beyond the signer's wallet balance of `token`. */
@@ -127,6 +130,13 @@ export async function requirePerpsMarket(ctx: Ctx, name: string): Promise<string
     throw new OpsError(`unknown market "${name}"; the listed markets are: ${listed.map(name32).join(", ") || "none"}`);
   }
   return id;
+}
+
+/** The live option series with their terms, read at once (in `liveSeries()` order). */
+export async function liveSeries(ctx: Ctx) {
+  const { options } = ctx.d;
+  const ids = await options.liveSeries();
+  return Promise.all(ids.map(async (id) => ({ id, s: await options.seriesOf(id) })));
 }
 
 /**

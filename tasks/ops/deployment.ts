@@ -9,6 +9,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type {
   BulwarkAccessManager,
   BulwarkTimelock,
@@ -45,21 +46,28 @@ export interface Contracts {
 
 export type ContractName = keyof Contracts;
 
-type Loader<K extends ContractName> = (hre: HardhatRuntimeEnvironment, address: string) => Promise<Contracts[K]>;
+/** The handles' runner: the first account, as `getContractAt` picks it (none: it falls back to the provider). */
+type Runner = HardhatEthersSigner | undefined;
+
+type Loader<K extends ContractName> = (
+  hre: HardhatRuntimeEnvironment,
+  address: string,
+  r: Runner,
+) => Promise<Contracts[K]>;
 
 /** One typed `getContractAt` per contract (the overloads need the literal name). */
 const LOADERS: { [K in ContractName]: Loader<K> } = {
-  BulwarkTimelock: (hre, a) => hre.ethers.getContractAt("BulwarkTimelock", a),
-  BulwarkAccessManager: (hre, a) => hre.ethers.getContractAt("BulwarkAccessManager", a),
-  PauseRegistry: (hre, a) => hre.ethers.getContractAt("PauseRegistry", a),
-  PriceAggregator: (hre, a) => hre.ethers.getContractAt("PriceAggregator", a),
-  OutflowLimiter: (hre, a) => hre.ethers.getContractAt("OutflowLimiter", a),
-  LiquidityPool: (hre, a) => hre.ethers.getContractAt("LiquidityPool", a),
-  MarginAccounts: (hre, a) => hre.ethers.getContractAt("MarginAccounts", a),
-  PerpsMarkets: (hre, a) => hre.ethers.getContractAt("PerpsMarkets", a),
-  PerpsEngine: (hre, a) => hre.ethers.getContractAt("PerpsEngine", a),
-  PerpsLens: (hre, a) => hre.ethers.getContractAt("PerpsLens", a),
-  OptionsEngine: (hre, a) => hre.ethers.getContractAt("OptionsEngine", a),
+  BulwarkTimelock: (hre, a, r) => hre.ethers.getContractAt("BulwarkTimelock", a, r),
+  BulwarkAccessManager: (hre, a, r) => hre.ethers.getContractAt("BulwarkAccessManager", a, r),
+  PauseRegistry: (hre, a, r) => hre.ethers.getContractAt("PauseRegistry", a, r),
+  PriceAggregator: (hre, a, r) => hre.ethers.getContractAt("PriceAggregator", a, r),
+  OutflowLimiter: (hre, a, r) => hre.ethers.getContractAt("OutflowLimiter", a, r),
+  LiquidityPool: (hre, a, r) => hre.ethers.getContractAt("LiquidityPool", a, r),
+  MarginAccounts: (hre, a, r) => hre.ethers.getContractAt("MarginAccounts", a, r),
+  PerpsMarkets: (hre, a, r) => hre.ethers.getContractAt("PerpsMarkets", a, r),
+  PerpsEngine: (hre, a, r) => hre.ethers.getContractAt("PerpsEngine", a, r),
+  PerpsLens: (hre, a, r) => hre.ethers.getContractAt("PerpsLens", a, r),
+  OptionsEngine: (hre, a, r) => hre.ethers.getContractAt("OptionsEngine", a, r),
 };
 
 export const CONTRACT_NAMES = Object.keys(LOADERS) as ContractName[];
@@ -67,6 +75,7 @@ export const CONTRACT_NAMES = Object.keys(LOADERS) as ContractName[];
 /** The deployed contracts, typed; a contract the file does not name throws a clear error when first used. */
 export class Deployment {
   private token?: Promise<IERC20Metadata>;
+  private poolDecimals?: Promise<number>;
 
   constructor(
     private readonly hre: HardhatRuntimeEnvironment,
@@ -74,6 +83,7 @@ export class Deployment {
     readonly chainId: bigint,
     readonly addresses: Partial<Record<ContractName, string>>,
     private readonly handles: Partial<Contracts>,
+    private readonly runner: Runner,
   ) {}
 
   get timelock(): BulwarkTimelock {
@@ -126,8 +136,14 @@ export class Deployment {
 
   /** The collateral token, `pool.asset()`. */
   collateral(): Promise<IERC20Metadata> {
-    this.token ??= this.pool.asset().then((a) => this.hre.ethers.getContractAt("IERC20Metadata", a));
+    this.token ??= this.pool.asset().then((a) => this.hre.ethers.getContractAt("IERC20Metadata", a, this.runner));
     return this.token;
+  }
+
+  /** The decimals of the pool's shares, `pool.decimals()`. */
+  shareDecimals(): Promise<number> {
+    this.poolDecimals ??= this.pool.decimals().then(Number);
+    return this.poolDecimals;
   }
 }
 
@@ -135,9 +151,12 @@ const HOW_TO_DEPLOY =
   "Deploy first: `npm run devnet -- --forever` writes the localhost file; on a testnet, `npx hardhat bulwark:deploy " +
   "--network <name>`; or point --deployment (or BULWARK_DEPLOYMENT) at a JSON file of addresses.";
 
-/** The default file: the `deployed_addresses.json` of the network's Ignition deployment (`bulwark:deploy`). */
+/** The id of a network's Ignition deployment of Bulwark (`bulwark:deploy`): its folder under `deployments/`. */
+export const deploymentId = (network: string) => `bulwark-${network}`;
+
+/** The default file: the `deployed_addresses.json` of the network's Ignition deployment. */
 export function defaultDeploymentFile(hre: HardhatRuntimeEnvironment): string {
-  return path.join(hre.config.paths.ignition, "deployments", `bulwark-${hre.network.name}`, "deployed_addresses.json");
+  return path.join(hre.config.paths.ignition, "deployments", deploymentId(hre.network.name), "deployed_addresses.json");
 }
 
 /**
@@ -190,6 +209,8 @@ export async function loadDeployment(hre: HardhatRuntimeEnvironment, file?: stri
   if (!(await hre.artifacts.artifactExists("PerpsEngine"))) {
     throw new OpsError("The contracts are not compiled: run `npx hardhat compile` first");
   }
+  // Once here, not once per contract: `getContractAt` without a signer asks the node for its accounts each time.
+  const [runner] = await hre.ethers.getSigners();
   const handles: Partial<Contracts> = {};
   await Promise.all(
     (Object.entries(addresses) as [ContractName, string][]).map(async ([name, address]) => {
@@ -199,10 +220,10 @@ export async function loadDeployment(hre: HardhatRuntimeEnvironment, file?: stri
             `deployment? ${HOW_TO_DEPLOY}`,
         );
       }
-      setHandle(handles, name, await LOADERS[name](hre, address));
+      setHandle(handles, name, await LOADERS[name](hre, address, runner));
     }),
   );
-  return new Deployment(hre, resolved, chainId, addresses, handles);
+  return new Deployment(hre, resolved, chainId, addresses, handles, runner);
 }
 
 function setHandle<K extends ContractName>(handles: Partial<Contracts>, name: K, handle: Contracts[K]): void {

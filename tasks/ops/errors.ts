@@ -4,6 +4,7 @@
  */
 import { HardhatPluginError } from "hardhat/plugins";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { revertData } from "../../keeper/src/revert-data";
 import { name32 } from "./format";
 import type { ContractTransactionReceipt, ContractTransactionResponse, ErrorDescription, Interface } from "ethers";
 
@@ -48,18 +49,6 @@ export async function errorInterface(hre: HardhatRuntimeEnvironment): Promise<In
   const iface = new hre.ethers.Interface([...seen.values()]);
   cache.set(hre, iface);
   return iface;
-}
-
-/** The revert data carried somewhere in an ethers / Hardhat error, if any. */
-export function revertData(error: unknown, depth = 0): string | undefined {
-  if (depth > 6 || typeof error !== "object" || error === null) return undefined;
-  const e = error as Record<string, unknown>;
-  if (typeof e.data === "string" && /^0x([0-9a-fA-F]{8})/.test(e.data)) return e.data;
-  for (const inner of [e.data, e.error, e.info, e.cause, e.parent]) {
-    const found = revertData(inner, depth + 1);
-    if (found) return found;
-  }
-  return undefined;
 }
 
 /** `Name(arg=value, …)` of a decoded error. */

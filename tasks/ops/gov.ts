@@ -73,7 +73,7 @@ async function operationFromArgs(ctx: Ctx, args: OperationArgs): Promise<{ op: O
       value: 0n,
       data: encodeCall(contract, args.function, args.args ?? "[]"),
     };
-    text = await describeCall(ctx, call.target, call.data);
+    text = describeCall(ctx, call.target, call.data);
   } else {
     if (args.key === undefined || args.value === undefined) {
       throw new OpsError("a parameter change needs --key and --value (or use --function and --args)");
@@ -120,7 +120,7 @@ withOperationParams("gov:schedule", "Schedules a parameter change (setParameter)
     if (delay < minDelay)
       throw new OpsError(`--delay ${args.delay} is below the timelock's minimum, ${minDelay} s (GOV-2)`);
     await requireRole(ctx, "PROPOSER_ROLE", "proposer");
-    const state = await statusOf(t, op.id, new Set(), await chainTime(hre));
+    const { state } = await statusOf(t, op.id, new Set(), await chainTime(hre));
     if (state !== "unknown" && state !== "cancelled") {
       throw new OpsError(
         `operation ${op.id} exists already (${state}); pass --salt <text> to schedule the same call again`,
@@ -155,13 +155,10 @@ withOperationParams(
     const op = await resolveOperation(ctx, args);
     const t = ctx.d.timelock;
     const now = await chainTime(hre);
-    const state = await statusOf(t, op.id, new Set(), now);
-    if (state === "pending")
-      throw new OpsError(`operation ${op.id} is not ready: ready ${when(await t.getTimestamp(op.id), now)}`);
+    const { state, readyAt, expiresAt } = await statusOf(t, op.id, new Set(), now);
+    if (state === "pending") throw new OpsError(`operation ${op.id} is not ready: ready ${when(readyAt, now)}`);
     if (state === "expired") {
-      throw new OpsError(
-        `operation ${op.id} expired ${when(await t.expiresAt(op.id), now)}; it can only be cancelled (GOV-3)`,
-      );
+      throw new OpsError(`operation ${op.id} expired ${when(expiresAt, now)}; it can only be cancelled (GOV-3)`);
     }
     if (state === "done") throw new OpsError(`operation ${op.id} was executed already`);
     if (state !== "ready") throw new OpsError(`operation ${op.id} is not scheduled (never, or cancelled)`);
@@ -180,7 +177,7 @@ withOperationParams(
           ),
     );
     console.log(`gov:execute: operation ${op.id} executed`);
-    for (const call of op.calls) console.log(`  ${await describeCall(ctx, call.target, call.data)}`);
+    for (const call of op.calls) console.log(`  ${describeCall(ctx, call.target, call.data)}`);
   });
 
 withOperationParams("gov:cancel", "Cancels a pending timelock operation (governors and the guardian may)")
@@ -210,8 +207,10 @@ async function resolveOperation(ctx: Ctx, args: IdArgs): Promise<Operation> {
 /** Operations scheduled since `fromBlock` (only `onlyId` when given), from their last scheduling transaction. */
 async function scheduledOperations(ctx: Ctx, fromBlock: number, onlyId?: string): Promise<Map<string, Operation>> {
   const t = ctx.d.timelock;
-  const scheduled = await t.queryFilter(t.filters.CallScheduled(onlyId), fromBlock);
-  const salts = await t.queryFilter(t.filters.CallSalt(onlyId), fromBlock);
+  const [scheduled, salts] = await Promise.all([
+    t.queryFilter(t.filters.CallScheduled(onlyId), fromBlock),
+    t.queryFilter(t.filters.CallSalt(onlyId), fromBlock),
+  ]);
   const saltOfId = new Map(salts.map((e) => [e.args.id, e.args.salt]));
   const lastTx = new Map(scheduled.map((e) => [e.args.id, e.transactionHash]));
   const ops = new Map<string, Operation>();
@@ -229,16 +228,24 @@ async function scheduledOperations(ctx: Ctx, fromBlock: number, onlyId?: string)
   return ops;
 }
 
+/** An operation's state with the times it was judged by: when it is ready and when it expires (0 if not pending). */
+interface OperationState {
+  state: OperationStatus;
+  readyAt: bigint;
+  expiresAt: bigint;
+}
+
 /**
  * An operation's state as the queue shows it, at `now`: from its ready time (0 unset, 1 done), so that an idle node's
  * stale latest block does not hide readiness; BulwarkTimelock's expiry turns a lapsed ready one into "expired".
  */
-async function statusOf(t: BulwarkTimelock, id: string, cancelled: Set<string>, now: bigint): Promise<OperationStatus> {
+async function statusOf(t: BulwarkTimelock, id: string, cancelled: Set<string>, now: bigint): Promise<OperationState> {
   const readyAt = await t.getTimestamp(id);
-  if (readyAt === 0n) return cancelled.has(id) ? "cancelled" : "unknown";
-  if (readyAt === 1n) return "done";
-  if (now < readyAt) return "pending";
-  return now >= (await t.expiresAt(id)) ? "expired" : "ready";
+  if (readyAt === 0n) return { state: cancelled.has(id) ? "cancelled" : "unknown", readyAt, expiresAt: 0n };
+  if (readyAt === 1n) return { state: "done", readyAt, expiresAt: 0n };
+  const expiresAt = await t.expiresAt(id);
+  if (now < readyAt) return { state: "pending", readyAt, expiresAt };
+  return { state: now >= expiresAt ? "expired" : "ready", readyAt, expiresAt };
 }
 
 interface QueueArgs extends CommonArgs {
@@ -258,15 +265,17 @@ opsTask("gov:queue", "Lists the timelock's operations with their state: pending,
     console.log(
       `gov:queue: ${ops.size} operation(s) on timelock ${await t.getAddress()} (min delay ${await t.getMinDelay()} s)`,
     );
-    for (const op of ops.values()) {
-      const state = await statusOf(t, op.id, cancelled, now);
-      if (args.open && state !== "pending" && state !== "ready") continue;
-      console.log(`  ${op.id} ${state.toUpperCase()}${await timing(t, op.id, state, now)}`);
-      for (const c of op.calls) console.log(`    ${await describeCall(ctx, c.target, c.data)}`);
+    const listed = await Promise.all(
+      [...ops.values()].map(async (op) => ({ op, status: await statusOf(t, op.id, cancelled, now) })),
+    );
+    for (const { op, status } of listed) {
+      if (args.open && status.state !== "pending" && status.state !== "ready") continue;
+      console.log(`  ${op.id} ${status.state.toUpperCase()}${timing(status, now)}`);
+      for (const c of op.calls) console.log(`    ${describeCall(ctx, c.target, c.data)}`);
     }
   });
 
-async function timing(t: BulwarkTimelock, id: string, state: OperationStatus, now: bigint): Promise<string> {
+function timing({ state, readyAt, expiresAt }: OperationState, now: bigint): string {
   if (state !== "pending" && state !== "ready" && state !== "expired") return "";
-  return `: ready ${when(await t.getTimestamp(id), now)}, expires ${when(await t.expiresAt(id), now)}`;
+  return `: ready ${when(readyAt, now)}, expires ${when(expiresAt, now)}`;
 }

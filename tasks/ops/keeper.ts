@@ -4,7 +4,16 @@
  * running keeper's `/health` and the main lines of its `/metrics`.
  */
 import { types } from "hardhat/config";
-import { type CommonArgs, type Ctx, chainTime, collateral, context, opsTask, perpsMarketIds } from "./common";
+import {
+  type CommonArgs,
+  type Ctx,
+  chainTime,
+  collateral,
+  context,
+  liveSeries,
+  opsTask,
+  perpsMarketIds,
+} from "./common";
 import { OpsError, read } from "./errors";
 import { FREEZE_REASONS, enumText, name32, units, usd, when } from "./format";
 
@@ -73,7 +82,7 @@ async function printLiquidatable(ctx: Ctx, accounts: string[], batch: number): P
   for (const f of found) {
     console.log(
       `    ${f.account}: equity ${usd(f.equity)} below maintenance ${usd(f.maintenance)}, ` +
-        `reward ${units(f.reward, token.decimals)} ${token.symbol}`,
+        `reward ${token.format(f.reward)}`,
     );
   }
 }
@@ -104,13 +113,9 @@ async function printOrders(ctx: Ctx, accounts: string[]): Promise<void> {
 async function printSeries(ctx: Ctx): Promise<void> {
   if (!ctx.d.has("OptionsEngine")) return;
   const now = await chainTime(ctx.hre);
-  const ids = await ctx.d.options.liveSeries();
-  const due = [];
-  for (const id of ids) {
-    const s = await ctx.d.options.seriesOf(id);
-    if (!s.settled && s.expiry <= now) due.push({ id, s });
-  }
-  console.log(`  series to settle: ${due.length} (of ${ids.length} live)`);
+  const series = await liveSeries(ctx);
+  const due = series.filter(({ s }) => !s.settled && s.expiry <= now);
+  console.log(`  series to settle: ${due.length} (of ${series.length} live)`);
   for (const { id, s } of due) {
     console.log(
       `    ${id}: ${name32(s.market)} ${s.isCall ? "call" : "put"} ${usd(s.strike)} expired ${when(s.expiry, now)}`,

@@ -3,6 +3,7 @@
  * pay now), the redemption queue, claims and an LP's status.
  */
 import { types } from "hardhat/config";
+import { ZeroHash } from "ethers";
 import { claimAll, owedClaims, printClaims } from "./claims";
 import {
   type CommonArgs,
@@ -20,12 +21,11 @@ import {
 } from "./common";
 import { OpsError, read, send } from "./errors";
 import { units, when } from "./format";
-import { parseAmount } from "./parse";
+import { PAUSE_ACTIONS, parseAmount } from "./parse";
 
-const GLOBAL = "0x" + "00".repeat(32);
 /** `IPauseRegistry.Action`. */
-const DEPOSIT = 5;
-const WITHDRAW = 6;
+const DEPOSIT = PAUSE_ACTIONS.indexOf("deposit");
+const WITHDRAW = PAUSE_ACTIONS.indexOf("withdraw");
 
 interface DepositArgs extends CommonArgs {
   amount: string;
@@ -45,7 +45,7 @@ opsTask("lp:deposit", "Deposits collateral into the liquidity pool for shares (l
     const [, unlockAt] = await ctx.d.pool.lockedShares(ctx.me);
     const shares = (ev?.shares as bigint | undefined) ?? 0n;
     console.log(
-      `lp:deposit: ${units(amount, token.decimals)} ${token.symbol} for ${await shareText(ctx, shares)}, ` +
+      `lp:deposit: ${token.format(amount)} for ${await shareText(ctx, shares)}, ` +
         `locked until ${when(unlockAt, await chainTime(hre))}`,
     );
   });
@@ -53,7 +53,7 @@ opsTask("lp:deposit", "Deposits collateral into the liquidity pool for shares (l
 /** Why deposits (or withdrawals) are closed now. */
 async function whyClosed(ctx: Ctx, action: number): Promise<string> {
   const verb = action === DEPOSIT ? "deposits" : "withdrawals";
-  if (await ctx.d.pauseRegistry.isPaused(GLOBAL, action)) return `pool ${verb} are paused`;
+  if (await ctx.d.pauseRegistry.isPaused(ZeroHash, action)) return `pool ${verb} are paused`;
   if (!(await ctx.d.pool.poolState()).trusted) {
     return `pool ${verb} wait: an engine's price is not trusted now (see oracle:status), so shares cannot be priced`;
   }
@@ -87,7 +87,7 @@ opsTask("lp:withdraw", "Redeems shares (--shares / --all) or withdraws assets (-
       await requireFreeShares(ctx, shares);
       if ((await ctx.d.pool.maxWithdraw(ctx.me)) >= assets) {
         await send(hre, "withdraw", () => pool.withdraw(assets, receiver, ctx.me));
-        console.log(`lp:withdraw: ${units(assets, token.decimals)} ${token.symbol} paid to ${receiver}`);
+        console.log(`lp:withdraw: ${token.format(assets)} paid to ${receiver}`);
         return;
       }
       return queueOrRefuse(ctx, token, shares, assets, receiver, args.request);
@@ -99,9 +99,7 @@ opsTask("lp:withdraw", "Redeems shares (--shares / --all) or withdraws assets (-
       const receipt = await send(hre, "redeem", () => pool.redeem(shares, receiver, ctx.me));
       const ev = await findEvent(receipt, ctx.d.pool, "Withdraw");
       const paid = (ev?.assets as bigint | undefined) ?? 0n;
-      console.log(
-        `lp:withdraw: ${await shareText(ctx, shares)} redeemed for ${units(paid, token.decimals)} ${token.symbol}`,
-      );
+      console.log(`lp:withdraw: ${await shareText(ctx, shares)} redeemed for ${token.format(paid)}`);
       return;
     }
     const assets = await read(hre, "previewRedeem", () => ctx.d.pool.previewRedeem(shares));
@@ -119,7 +117,7 @@ async function queueOrRefuse(
 ): Promise<void> {
   const why = await whyNotNow(ctx, token, assets);
   if (!request) {
-    const decimals = Number(await ctx.d.pool.decimals());
+    const decimals = await ctx.d.shareDecimals();
     throw new OpsError(
       `the pool cannot pay this now: ${why}. Queue it: lp:request --shares ${units(shares, decimals, decimals)} ` +
         `(or pass --request)`,
@@ -131,8 +129,8 @@ async function queueOrRefuse(
 
 /** Why a direct withdrawal of `assets` cannot be served now. */
 async function whyNotNow(ctx: Ctx, token: Token, assets: bigint): Promise<string> {
-  const t = (v: bigint) => `${units(v, token.decimals)} ${token.symbol}`;
-  if (await ctx.d.pauseRegistry.isPaused(GLOBAL, WITHDRAW)) return "withdrawals are paused";
+  const t = token.format;
+  if (await ctx.d.pauseRegistry.isPaused(ZeroHash, WITHDRAW)) return "withdrawals are paused";
   const st = await ctx.d.pool.poolState();
   if (!st.trusted) return "an engine's price is not trusted (see oracle:status)";
   if (st.queuedShares > 0n) return `${await shareText(ctx, st.queuedShares)} wait in the redemption queue first`;
@@ -144,7 +142,7 @@ async function whyNotNow(ctx: Ctx, token: Token, assets: bigint): Promise<string
 }
 
 async function parseShares(ctx: Ctx, text: string): Promise<bigint> {
-  return parseAmount(text, Number(await ctx.d.pool.decimals()), "--shares");
+  return parseAmount(text, await ctx.d.shareDecimals(), "--shares");
 }
 
 /** Refuses more shares than the signer holds past their holding time (POOL-4). */
@@ -164,7 +162,7 @@ async function requireFreeShares(ctx: Ctx, shares: bigint): Promise<void> {
 }
 
 async function shareText(ctx: Ctx, shares: bigint): Promise<string> {
-  return `${units(shares, Number(await ctx.d.pool.decimals()), 12)} shares`;
+  return `${units(shares, await ctx.d.shareDecimals(), 12)} shares`;
 }
 
 interface RequestArgs extends CommonArgs {
@@ -199,7 +197,7 @@ async function requestRedeem(ctx: Ctx, token: Token, shares: bigint, receiver: s
     console.log("  queued: it is served in order as liquidity frees (anyone may serve; lp:claim does)");
     return;
   }
-  const t = (v: bigint) => `${units(v, token.decimals)} ${token.symbol}`;
+  const t = token.format;
   const part = served.complete ? "in full" : `in part (${await shareText(ctx, served.shares)}; the rest stays queued)`;
   console.log(`  served at once ${part}: ${t(served.assets)}, of which ${t(served.paidNow)} paid now`);
   if (served.claimId !== 0n) {
@@ -228,10 +226,10 @@ opsTask("lp:claim", "Serves the redemption queue up to the account's requests, t
     const account = accountOf(ctx, args.account);
     const pending = await pendingRequests(ctx, account, args.sinceBlock);
     if (pending.length > 0) await serveQueue(ctx, args.maxRequests);
-    const paid = await claimAll(ctx, token, account, args.sinceBlock);
+    const { paid, waiting } = await claimAll(ctx, token, account, args.sinceBlock);
     const left = await pendingRequests(ctx, account, args.sinceBlock);
     for (const r of left) console.log(`  request #${r.id}: ${await shareText(ctx, r.shares)} still queued`);
-    if (paid === 0n && left.length === 0 && (await owedClaims(ctx, account, args.sinceBlock)).length === 0) {
+    if (paid === 0n && left.length === 0 && waiting.length === 0) {
       console.log(`lp:claim: nothing is owed to ${account}`);
     }
   });
@@ -240,7 +238,7 @@ opsTask("lp:claim", "Serves the redemption queue up to the account's requests, t
 async function serveQueue(ctx: Ctx, maxRequests: number): Promise<void> {
   if (maxRequests < 1) throw new OpsError("--max-requests must be at least 1");
   const st = await ctx.d.pool.poolState();
-  if ((await ctx.d.pauseRegistry.isPaused(GLOBAL, WITHDRAW)) || !st.trusted) {
+  if ((await ctx.d.pauseRegistry.isPaused(ZeroHash, WITHDRAW)) || !st.trusted) {
     console.log(`  the queue cannot be served now: ${await whyClosed(ctx, WITHDRAW)}`);
     return;
   }
@@ -258,13 +256,12 @@ async function pendingRequests(ctx: Ctx, owner: string, sinceBlock: number) {
   const events = await read(ctx.hre, "RedeemRequested events", () =>
     pool.queryFilter(pool.filters.RedeemRequested(undefined, owner), sinceBlock),
   );
-  const out: { id: bigint; shares: bigint; receiver: string }[] = [];
-  for (const e of events) {
-    const r = await pool.redeemRequest(e.args.requestId);
-    if (r.owner !== ctx.hre.ethers.ZeroAddress)
-      out.push({ id: e.args.requestId, shares: r.shares, receiver: r.receiver });
-  }
-  return out;
+  const requests = await Promise.all(
+    events.map(async (e) => ({ id: e.args.requestId, r: await pool.redeemRequest(e.args.requestId) })),
+  );
+  return requests
+    .filter(({ r }) => r.owner !== ctx.hre.ethers.ZeroAddress)
+    .map(({ id, r }) => ({ id, shares: r.shares, receiver: r.receiver }));
 }
 
 interface StatusArgs extends CommonArgs {
@@ -279,7 +276,7 @@ opsTask("lp:status", "Shows an LP: shares, their value, locked shares, what may 
     const ctx = await context(hre, args);
     const token = await collateral(ctx);
     const account = accountOf(ctx, args.account);
-    const t = (v: bigint) => `${units(v, token.decimals)} ${token.symbol}`;
+    const t = token.format;
     const { pool } = ctx.d;
     const [balance, [locked, unlockAt], free, st, maxWithdraw, maxRedeem] = await Promise.all([
       pool.balanceOf(account),

@@ -140,16 +140,14 @@ function coerce(param: ParamType, value: unknown): unknown {
 }
 
 /** `Contract.fn(arg, …)` for calldata sent to `target`, decoded with the deployment's ABIs. */
-export async function describeCall(ctx: Ctx, target: string, data: string): Promise<string> {
-  for (const name of CONTRACT_NAMES) {
-    if (!ctx.d.has(name) || (await ctx.d.need(name).getAddress()).toLowerCase() !== target.toLowerCase()) continue;
-    const iface: Interface = ctx.d.need(name).interface;
-    const parsed = iface.parseTransaction({ data });
-    if (!parsed) return `${name}: calldata ${data.slice(0, 10)}…`;
-    const args = parsed.fragment.inputs.map((p, i) => argText(p, parsed.args[i]));
-    return `${name}.${parsed.name}(${args.join(", ")})`;
-  }
-  return `${target}: calldata ${data.slice(0, 10)}…`;
+export function describeCall(ctx: Ctx, target: string, data: string): string {
+  const name = CONTRACT_NAMES.find((n) => ctx.d.addresses[n]?.toLowerCase() === target.toLowerCase());
+  if (name === undefined) return `${target}: calldata ${data.slice(0, 10)}…`;
+  const iface: Interface = ctx.d.need(name).interface;
+  const parsed = iface.parseTransaction({ data });
+  if (!parsed) return `${name}: calldata ${data.slice(0, 10)}…`;
+  const args = parsed.fragment.inputs.map((p, i) => argText(p, parsed.args[i]));
+  return `${name}.${parsed.name}(${args.join(", ")})`;
 }
 
 function argText(param: ParamType, value: unknown): string {

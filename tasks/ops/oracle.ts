@@ -3,7 +3,7 @@
  * good price, and every source's reading with its verdict, decoded to text.
  */
 import { types } from "hardhat/config";
-import { type CommonArgs, type Ctx, chainTime, context, opsTask, perpsMarketIds } from "./common";
+import { type CommonArgs, type Ctx, chainTime, context, liveSeries, opsTask, perpsMarketIds } from "./common";
 import { read } from "./errors";
 import { FREEZE_REASONS, ORACLE_STATES, SOURCE_STATUSES, duration, enumText, name32, usd, when } from "./format";
 import { marketId } from "./parse";
@@ -30,7 +30,7 @@ opsTask("oracle:status", "Shows each market's oracle: state, freeze reason, medi
 async function knownMarkets(ctx: Ctx): Promise<string[]> {
   const ids = ctx.d.has("PerpsMarkets") ? [...(await perpsMarketIds(ctx))] : [];
   if (ctx.d.has("OptionsEngine")) {
-    for (const id of await ctx.d.options.liveSeries()) ids.push((await ctx.d.options.seriesOf(id)).market);
+    for (const { s } of await liveSeries(ctx)) ids.push(s.market);
   }
   return [...new Set(ids)];
 }
@@ -40,6 +40,7 @@ async function printMarket(ctx: Ctx, market: string): Promise<void> {
   const label = name32(market);
   const st = await read(ctx.hre, `status of ${label}`, () => aggregator.status(market));
   const [readings, [, staleness]] = await Promise.all([aggregator.readings(market), aggregator.sources(market)]);
+  const descriptions = await Promise.all(readings.map((r) => sourceDescription(ctx, r.source)));
   const now = await chainTime(ctx.hre);
   const state = ORACLE_STATES[Number(st.state)] ?? `unknown(${st.state})`;
   console.log(
@@ -49,7 +50,7 @@ async function printMarket(ctx: Ctx, market: string): Promise<void> {
   if (st.state !== 0n) console.log(`  frozen: ${enumText(FREEZE_REASONS, st.reason)}`);
   console.log(`  last good price ${usd(st.lastGoodPrice, 4)} read ${when(st.lastGoodAt, now)}`);
   for (const [i, r] of readings.entries()) {
-    const description = await sourceDescription(ctx, r.source);
+    const description = descriptions[i];
     const updated = r.updatedAt === 0n ? "never updated" : `updated ${when(r.updatedAt, now)}`;
     const price = r.price === 0n ? "no price" : usd(r.price, 4);
     console.log(

@@ -13,6 +13,7 @@ import {
   context,
   ensureAllowance,
   findEvent,
+  liveSeries,
   opsTask,
   printBlock,
   requireBalance,
@@ -44,7 +45,7 @@ opsTask("trader:deposit", "Deposits margin (collateral, e.g. --amount 1000) into
     await ensureAllowance(ctx, token, ctx.d.accounts, amount);
     await send(hre, "deposit", () => ctx.d.accounts.connect(ctx.signer).deposit(account, amount));
     const held = await ctx.d.accounts.collateralOf(account);
-    console.log(`trader:deposit: ${account} now holds ${units(held, token.decimals)} ${token.symbol} of margin`);
+    console.log(`trader:deposit: ${account} now holds ${token.format(held)} of margin`);
   });
 
 interface WithdrawArgs extends CommonArgs {
@@ -63,7 +64,7 @@ opsTask("trader:withdraw", "Withdraws free margin (--amount 100, or --amount all
     const amount = all ? withdrawable : parseAmount(args.amount, token.decimals, "--amount");
     if (amount === 0n || amount > withdrawable) {
       throw new OpsError(
-        `${ctx.me} can withdraw at most ${units(withdrawable, token.decimals)} ${token.symbol} now ` +
+        `${ctx.me} can withdraw at most ${token.format(withdrawable)} now ` +
           `(equity must stay at or above the initial margin of its positions)`,
       );
     }
@@ -71,10 +72,10 @@ opsTask("trader:withdraw", "Withdraws free margin (--amount 100, or --amount all
     const receipt = await send(hre, "withdraw", () => ctx.d.accounts.connect(ctx.signer).withdraw(amount, receiver));
     const ev = await findEvent(receipt, ctx.d.accounts, "MarginWithdrawn");
     const paidNow = (ev?.paidNow as bigint | undefined) ?? amount;
-    console.log(`trader:withdraw: ${units(paidNow, token.decimals)} ${token.symbol} paid to ${receiver}`);
+    console.log(`trader:withdraw: ${token.format(paidNow)} paid to ${receiver}`);
     if (ev && ev.claimId !== 0n) {
       console.log(
-        `  the rest, ${units(amount - paidNow, token.decimals)} ${token.symbol}, is outflow-limiter claim ` +
+        `  the rest, ${token.format(amount - paidNow)}, is outflow-limiter claim ` +
           `#${ev.claimId}: collect it with trader:claim once the window frees capacity`,
       );
     }
@@ -111,7 +112,8 @@ opsTask("trader:commit", "Commits an order: --market ETH-USD --size 1.5 (negativ
         `${ctx.me} has a pending order already; execute it (trader:execute) or cancel it once expired`,
       );
     }
-    const minFee = await minKeeperFee(ctx, token.decimals);
+    const g = await ctx.d.markets.globalConfig();
+    const minFee = minKeeperFee(g.minKeeperFee, token.decimals);
     const fee = args.keeperFee === undefined ? minFee : parseAmount(args.keeperFee, token.decimals, "--keeper-fee");
     if (fee < minFee) {
       throw new OpsError(`--keeper-fee must be at least the engine's minimum, ${units(minFee, token.decimals)}`);
@@ -119,7 +121,7 @@ opsTask("trader:commit", "Commits an order: --market ETH-USD --size 1.5 (negativ
     const held = await ctx.d.accounts.collateralOf(ctx.me);
     if (held < fee) {
       throw new OpsError(
-        `the keeper fee (${units(fee, token.decimals)} ${token.symbol}) is escrowed from margin, and ${ctx.me} holds ` +
+        `the keeper fee (${token.format(fee)}) is escrowed from margin, and ${ctx.me} holds ` +
           `${units(held, token.decimals)}: deposit first (trader:deposit)`,
       );
     }
@@ -128,20 +130,18 @@ opsTask("trader:commit", "Commits an order: --market ETH-USD --size 1.5 (negativ
         ? withSlippage(await trustedPrice(ctx, market), bps, size > 0n)
         : parseAmount(args.acceptablePrice, WAD_DECIMALS, "--acceptable-price");
     await send(hre, "commitOrder", () => ctx.d.engine.connect(ctx.signer).commitOrder(market, size, acceptable, fee));
-    const g = await ctx.d.markets.globalConfig();
     const placed = await ctx.d.engine.orderOf(ctx.me);
     const now = await chainTime(hre);
     printBlock(`trader:commit: ${name32(market)} ${sizeText(size)}`, [
       ["acceptable price", `${size > 0n ? "≤" : "≥"} ${usd(acceptable, 4)}`],
-      ["keeper fee", `${units(fee, token.decimals)} ${token.symbol}`],
+      ["keeper fee", token.format(fee)],
       ["executable from", when(placed.committedAt + g.minOrderDelay, now)],
       ["expires", when(placed.committedAt + g.orderWindow, now)],
     ]);
   });
 
 /** The engine's minimum keeper fee in collateral units (its 18-decimal USD figure, rounded up as the engine does). */
-async function minKeeperFee(ctx: Ctx, decimals: number): Promise<bigint> {
-  const { minKeeperFee: usdFee } = await ctx.d.markets.globalConfig();
+function minKeeperFee(usdFee: bigint, decimals: number): bigint {
   const scale = 10n ** BigInt(WAD_DECIMALS - decimals);
   return (usdFee + scale - 1n) / scale;
 }
@@ -197,21 +197,20 @@ opsTask("trader:cancel", "Cancels an expired order (anyone may): the fee minus t
     const token = await collateral(ctx);
     const receipt = await send(hre, "cancelOrder", () => ctx.d.engine.connect(ctx.signer).cancelOrder(account));
     const ev = await findEvent(receipt, ctx.d.engine, "OrderCancelled");
-    console.log(`trader:cancel: refunded ${units((ev?.refund as bigint) ?? 0n, token.decimals)} ${token.symbol}`);
+    console.log(`trader:cancel: refunded ${token.format((ev?.refund as bigint) ?? 0n)}`);
   });
 
-/** `account`'s pending order with its market and timing; refuses an account without one. */
+/** `account`'s pending order's market and timing; refuses an account without one. */
 async function pendingOrder(ctx: Ctx, account: string) {
   const order = await ctx.d.engine.orderOf(account);
   if (order.committedAt === 0n) throw new OpsError(`${account} has no pending order`);
-  const g = await ctx.d.markets.globalConfig();
-  const [market] = await ctx.d.markets.marketAt(order.marketIndex);
-  return {
-    order,
-    market,
-    readyAt: order.committedAt + g.minOrderDelay,
-    expiresAt: order.committedAt + g.orderWindow,
-  };
+  return orderTiming(ctx, order);
+}
+
+/** A committed order's market, and when it becomes executable and when it expires. */
+async function orderTiming(ctx: Ctx, order: { committedAt: bigint; marketIndex: bigint }) {
+  const [g, [market]] = await Promise.all([ctx.d.markets.globalConfig(), ctx.d.markets.marketAt(order.marketIndex)]);
+  return { market, readyAt: order.committedAt + g.minOrderDelay, expiresAt: order.committedAt + g.orderWindow };
 }
 
 interface CloseArgs extends CommonArgs {
@@ -272,9 +271,7 @@ opsTask("trader:buy", "Buys options of a series at the ask: --series <id> --amou
     const receipt = await send(hre, "buy", () => ctx.d.options.connect(ctx.signer).buy(id, amount, maxCost));
     const ev = await findEvent(receipt, ctx.d.options, "OptionBought");
     const cost = ev ? (ev.premium as bigint) + (ev.fee as bigint) : 0n;
-    console.log(
-      `trader:buy: ${units(amount, WAD_DECIMALS)} options for ${units(cost, token.decimals)} ${token.symbol}`,
-    );
+    console.log(`trader:buy: ${units(amount, WAD_DECIMALS)} options for ${token.format(cost)}`);
   });
 
 opsTask("trader:sell", "Sells options back at the bid: --series <id> --amount 1.5 [--slippage 100]")
@@ -293,9 +290,7 @@ opsTask("trader:sell", "Sells options back at the bid: --series <id> --amount 1.
     const receipt = await send(hre, "sell", () => ctx.d.options.connect(ctx.signer).sell(id, amount, minProceeds));
     const ev = await findEvent(receipt, ctx.d.options, "OptionSold");
     const got = (ev?.proceeds as bigint | undefined) ?? 0n;
-    console.log(
-      `trader:sell: ${units(amount, WAD_DECIMALS)} options for ${units(got, token.decimals)} ${token.symbol}`,
-    );
+    console.log(`trader:sell: ${units(amount, WAD_DECIMALS)} options for ${token.format(got)}`);
     if (ev && ev.claimId !== 0n)
       console.log(`  part is outflow-limiter claim #${ev.claimId}: collect it with trader:claim`);
   });
@@ -344,7 +339,7 @@ opsTask("trader:redeem", "Redeems settled options for their payoff (--settle set
     const ev = await findEvent(receipt, ctx.d.options, "OptionRedeemed");
     const payout = (ev?.payout as bigint | undefined) ?? 0n;
     console.log(
-      `trader:redeem: ${units(amount, WAD_DECIMALS)} options paid ${units(payout, token.decimals)} ${token.symbol} ` +
+      `trader:redeem: ${units(amount, WAD_DECIMALS)} options paid ${token.format(payout)} ` +
         `(payoff ${usd(s.payoff, 4)} per unit)`,
     );
     if (ev && ev.claimId !== 0n)
@@ -374,14 +369,13 @@ opsTask("trader:claim", "Collects what is owed: profit the pool deferred (claimP
     const ctx = await context(hre, args);
     const token = await collateral(ctx);
     const account = accountOf(ctx, args.account);
-    const t = (v: bigint) => `${units(v, token.decimals)} ${token.symbol}`;
     const [owed] = await ctx.d.engine.accountOf(account);
     if (owed > 0n) {
       await send(hre, "claimProfit", () => ctx.d.engine.connect(ctx.signer).claimProfit(account));
       const [left] = await ctx.d.engine.accountOf(account);
-      console.log(`trader:claim: deferred profit paid into margin: ${t(owed - (left > 0n ? left : 0n))}`);
+      console.log(`trader:claim: deferred profit paid into margin: ${token.format(owed - (left > 0n ? left : 0n))}`);
     }
-    const paid = await claimAll(ctx, token, account, args.sinceBlock);
+    const { paid } = await claimAll(ctx, token, account, args.sinceBlock);
     if (owed <= 0n && paid === 0n) console.log(`trader:claim: nothing claimable for ${account} now`);
   });
 
@@ -396,7 +390,7 @@ opsTask("trader:status", "Shows an account: margin, positions with PnL, health, 
 async function printTraderStatus(ctx: Ctx, account: string): Promise<void> {
   const { hre, d } = ctx;
   const token = await collateral(ctx);
-  const t = (v: bigint) => `${units(v, token.decimals)} ${token.symbol}`;
+  const t = token.format;
   const [state, [balance], [health], positions, wallet] = await Promise.all([
     d.accounts.accountState(account),
     d.engine.accountOf(account),
@@ -435,7 +429,7 @@ async function printOrder(ctx: Ctx, account: string): Promise<void> {
     console.log("  pending order: none");
     return;
   }
-  const { market, readyAt, expiresAt } = await pendingOrder(ctx, account);
+  const { market, readyAt, expiresAt } = await orderTiming(ctx, order);
   const now = await chainTime(ctx.hre);
   const limit = `${order.sizeDelta > 0n ? "≤" : "≥"} ${usd(order.acceptablePrice, 4)}`;
   console.log(
@@ -446,18 +440,17 @@ async function printOrder(ctx: Ctx, account: string): Promise<void> {
 
 async function printHoldings(ctx: Ctx, account: string): Promise<void> {
   if (!ctx.d.has("OptionsEngine")) return;
-  const ids = await ctx.d.options.liveSeries();
+  const series = await liveSeries(ctx);
   const balances =
-    ids.length === 0
+    series.length === 0
       ? []
       : await ctx.d.options.balanceOfBatch(
-          ids.map(() => account),
-          [...ids],
+          series.map(() => account),
+          series.map((x) => x.id),
         );
   const now = await chainTime(ctx.hre);
-  console.log(`  live option series (${ids.length}):`);
-  for (const [i, id] of ids.entries()) {
-    const s = await ctx.d.options.seriesOf(id);
+  console.log(`  live option series (${series.length}):`);
+  for (const [i, { id, s }] of series.entries()) {
     const kind = s.isCall ? "call" : "put";
     console.log(
       `    ${id}: ${name32(s.market)} ${kind} ${usd(s.strike, 4)} expiring ${when(s.expiry, now)}` +
